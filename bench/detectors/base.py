@@ -1,0 +1,179 @@
+"""The detector interface: hyperparameters in ``__init__``, ``fit(X) -> self``, ``score(X) -> (n,)``.
+
+Subclasses implement ``_fit(X)`` and ``_score(X)`` on validated ``(n, d)``
+float64 arrays; this base class does the validation, the fitted check and the
+output check once for everyone. Streaming detectors also define
+``update(x) -> float`` (score the point, then learn from it).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from bench.errors import DataError, NotFittedError, ParameterError
+
+
+def as_values(X: ArrayLike, *, owner: str = "input", min_length: int = 1, why: str = "") -> NDArray[np.float64]:
+    """Validate ``X`` and return it as a C-contiguous ``(n, d)`` float64 copy-if-needed.
+
+    Raises :class:`DataError` naming the problem: wrong dimensionality, too few
+    points (with the minimum and the reason), or a non-finite value (with its index).
+    """
+    try:
+        arr = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{owner}: values must be numeric; {exc}.") from None
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise DataError(f"{owner}: expected a (n,) or (n, d) array; got shape {arr.shape}.")
+    n = arr.shape[0]
+    if n < min_length:
+        reason = f" ({why})" if why else ""
+        raise DataError(f"{owner} needs at least {min_length} points{reason}; got {n}.")
+    finite = np.isfinite(arr)
+    if not finite.all():
+        row, col = np.argwhere(~finite)[0]
+        raise DataError(
+            f"{owner}: non-finite value {arr[row, col]} at index {row} (channel {col}); "
+            "fill or drop missing values before detection."
+        )
+    return np.ascontiguousarray(arr)
+
+
+class Detector:
+    """Base class of every detector.
+
+    Class attributes describe capabilities, read by the runner and the
+    conformance battery:
+
+    - ``causal``: ``score(X)[:k]`` depends only on ``X[:k]``.
+    - ``multivariate``: accepts ``(n, d)`` with ``d > 1`` (otherwise refuses clearly).
+    - ``needs_torch``: imports torch when fitted (for ``list`` and plug-in checks).
+
+    A detector is *done* when it passes :func:`bench.testing.check_detector`.
+    """
+
+    causal: ClassVar[bool] = True
+    multivariate: ClassVar[bool] = True
+
+    # ----------------------------------------------------------------- params
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [
+            p.name
+            for p in sig.parameters.values()
+            if p.name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+
+    @classmethod
+    def default_params(cls) -> dict[str, Any]:
+        """Every hyperparameter with its default value."""
+        sig = inspect.signature(cls.__init__)
+        return {name: sig.parameters[name].default for name in cls._param_names()}
+
+    def get_params(self) -> dict[str, Any]:
+        """The hyperparameters exactly as given to ``__init__``."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> Detector:
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ParameterError(
+                    f"{type(self).__name__} has no parameter {name!r}. Valid: {', '.join(valid)}."
+                )
+            setattr(self, name, value)
+        return self
+
+    def clone(self) -> Detector:
+        """An unfitted copy with the same hyperparameters."""
+        return type(self)(**self.get_params())
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+    @classmethod
+    def _test_params(cls) -> dict[str, Any]:
+        """Cheap hyperparameters for the conformance battery (override when the defaults are slow)."""
+        return {}
+
+    # ------------------------------------------------------------- contract
+    def min_length(self) -> int:
+        """The fewest points ``fit`` and ``score`` accept."""
+        return 1
+
+    def _min_length_why(self) -> str:
+        return ""
+
+    def _check(self, X: ArrayLike) -> NDArray[np.float64]:
+        arr = as_values(
+            X, owner=type(self).__name__, min_length=self.min_length(), why=self._min_length_why()
+        )
+        if arr.shape[1] > 1 and not self.multivariate:
+            raise DataError(
+                f"{type(self).__name__} is univariate; got {arr.shape[1]} channels. "
+                "Score each channel separately or choose a multivariate detector."
+            )
+        return arr
+
+    def fit(self, X: ArrayLike) -> Detector:
+        """Learn from ``X`` (``(n,)`` or ``(n, d)``, finite) and return ``self``."""
+        arr = self._check(X)
+        self._validate_params()
+        self.n_features_in_ = arr.shape[1]
+        self._fit(arr)
+        self.is_fitted_ = True
+        return self
+
+    def score(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Anomaly scores, ``(n,)`` float64, finite, higher = more anomalous."""
+        if not getattr(self, "is_fitted_", False):
+            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(train) before score().")
+        arr = self._check(X)
+        if arr.shape[1] != self.n_features_in_:
+            raise DataError(
+                f"{type(self).__name__} was fitted on {self.n_features_in_} channel(s); "
+                f"got {arr.shape[1]}."
+            )
+        scores = np.asarray(self._score(arr), dtype=np.float64).reshape(-1)
+        if scores.shape != (arr.shape[0],) or not np.isfinite(scores).all():
+            raise RuntimeError(
+                f"{type(self).__name__}._score returned shape {scores.shape} with "
+                f"{int((~np.isfinite(scores)).sum())} non-finite values for {arr.shape[0]} points: a bug."
+            )
+        return scores
+
+    def _validate_params(self) -> None:
+        """Check hyperparameters (called by ``fit``, never by ``__init__``)."""
+
+    def _fit(self, X: NDArray[np.float64]) -> None:
+        raise NotImplementedError
+
+    def _score(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
+        raise NotImplementedError
+
+
+def fill_warmup(scores: NDArray[np.float64], n_warmup: int) -> NDArray[np.float64]:
+    """Give the first ``n_warmup`` points (no score yet) the lowest score given elsewhere.
+
+    The house convention: points a detector cannot score yet are never
+    alarms, so they get the minimum of the real scores (0.0 if none).
+    """
+    out = np.asarray(scores, dtype=np.float64).copy()
+    k = min(max(int(n_warmup), 0), out.shape[0])
+    rest = out[k:]
+    out[:k] = float(rest.min()) if rest.size else 0.0
+    return out
+
+
+def check_positive_int(owner: str, name: str, value: Any, minimum: int = 1) -> None:
+    """Raise ParameterError unless ``value`` is an int >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ParameterError(f"{owner}: {name} must be an integer >= {minimum}; got {value!r}.")

@@ -1,0 +1,53 @@
+"""Shared fixtures: where ../shared is, and the NAB mirror inside it.
+
+Tests that need ../shared find it beside the repository root (or at
+``$BENCH_SHARED_DIR``). When it is missing they skip locally, but fail under
+``CI=true``: a CI run that skips its real-data tests proves nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _shared_dir() -> Path:
+    env = os.environ.get("BENCH_SHARED_DIR")
+    return Path(env) if env else REPO_ROOT.parent / "shared"
+
+
+def _require(path: Path, what: str) -> Path:
+    if not path.exists():
+        msg = f"{what} not found at {path} (set BENCH_SHARED_DIR to the shared folder)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    return _require(_shared_dir(), "../shared")
+
+
+@pytest.fixture(scope="session")
+def nab_mirror() -> Path:
+    """The byte-identical NAB mirror (data/, labels/, SHA256SUMS)."""
+    return _require(_shared_dir() / "datasets" / "nab", "NAB mirror")
+
+
+@pytest.fixture(scope="session")
+def nab_reference() -> Path:
+    """NAB's own computed outputs for four detectors (see its README)."""
+    return _require(_shared_dir() / "reference" / "nab", "NAB reference outputs")
+
+
+@pytest.fixture(autouse=True)
+def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's own data root or mirror settings by accident."""
+    for var in ("BENCH_DATA_DIR", "BENCH_NAB_SOURCE"):
+        monkeypatch.delenv(var, raising=False)
