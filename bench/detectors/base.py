@@ -160,16 +160,17 @@ class Detector:
         raise NotImplementedError
 
 
-def fill_warmup(scores: NDArray[np.float64], n_warmup: int) -> NDArray[np.float64]:
-    """Give the first ``n_warmup`` points (no score yet) the lowest score given elsewhere.
+def fill_warmup(scores: NDArray[np.float64], n_warmup: int, floor: float = 0.0) -> NDArray[np.float64]:
+    """Give the first ``n_warmup`` points (no score yet) the lowest score the detector can give.
 
     The house convention: points a detector cannot score yet are never
-    alarms, so they get the minimum of the real scores (0.0 if none).
+    alarms. ``floor`` is the detector's lowest possible score (0.0 for error-
+    and distance-based scores); a fixed value, not the minimum of the later
+    scores, so the filler never depends on future data and causality holds.
     """
     out = np.asarray(scores, dtype=np.float64).copy()
     k = min(max(int(n_warmup), 0), out.shape[0])
-    rest = out[k:]
-    out[:k] = float(rest.min()) if rest.size else 0.0
+    out[:k] = floor
     return out
 
 

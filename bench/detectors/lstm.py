@@ -1,0 +1,220 @@
+"""LSTM forecaster: a window of the last W points predicts the next; the score is the prediction error.
+
+The method of Malhotra et al., "Long Short Term Memory Networks for Anomaly
+Detection in Time Series" (ESANN 2015), in its common single-step form (as in
+PyOD's ``ts_lstm``): an LSTM reads ``x[t-W:t]`` and predicts ``x[t]`` (all
+channels); the anomaly score of ``x[t]`` is the L2 norm over channels of the
+prediction error, in units of the training part's per-channel standard
+deviation.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+import torch
+
+from bench.detectors.base import Detector, check_positive_int, fill_warmup
+from bench.errors import NotFittedError, ParameterError
+
+
+def resolve_device(device: str) -> str:
+    """``"auto"`` becomes ``"cuda"`` when a GPU is visible, else ``"cpu"``; others pass through."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ParameterError(f"device={device!r} but CUDA is not available; use device='auto' or 'cpu'.")
+    return device
+
+
+def sliding_windows(X: NDArray[np.float64], window: int) -> NDArray[np.float64]:
+    """``(n - window, window, d)`` view: row i is ``X[i : i + window]``, the input that predicts ``X[i + window]``."""
+    view = np.lib.stride_tricks.sliding_window_view(X, window, axis=0)  # (n - w + 1, d, w)
+    return view[:-1].transpose(0, 2, 1)
+
+
+class Forecaster(torch.nn.Module):
+    """LSTM layers, then a linear map from the last hidden state to the next point."""
+
+    def __init__(self, n_features: int, hidden: int, layers: int, dropout: float) -> None:
+        super().__init__()
+        self.lstm = torch.nn.LSTM(
+            n_features, hidden, num_layers=layers, batch_first=True,
+            dropout=dropout if layers > 1 else 0.0,
+        )
+        self.head = torch.nn.Linear(hidden, n_features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, _ = self.lstm(x)
+        return self.head(out[:, -1, :])
+
+
+class LSTMDetector(Detector):
+    """Forecast the next point from the last ``window_size`` points with an LSTM; score = error.
+
+    Parameters
+    ----------
+    window_size
+        W, the number of past points the model reads. The first W points of
+        any scored series have no prediction: they get the lowest score of the
+        series (``n_warmup_ = W``).
+    hidden_size, num_layers, dropout
+        The LSTM (seed architecture: 64 units, 2 layers).
+    epochs, batch_size, learning_rate
+        Adam, mean squared error, mini-batches shuffled by the seed.
+    validation_fraction, patience
+        The last ``validation_fraction`` of the training windows (in time
+        order) is held out; training stops when its loss has not improved for
+        ``patience`` epochs, and the best epoch's weights are kept. With fewer
+        than 10 training windows there is no validation slice.
+    device
+        ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda[:k]"``.
+    seed
+        Seeds weight initialisation and shuffling; same seed, same scores
+        bit for bit on CPU.
+
+    Normalisation (per-channel mean and standard deviation) is fitted on the
+    training data only; a constant channel gets standard deviation 1.
+    The detector is causal: the score of ``x[t]`` uses ``x[t-W : t+1]`` only.
+    """
+
+    def __init__(
+        self,
+        *,
+        window_size: int = 50,
+        hidden_size: int = 64,
+        num_layers: int = 2,
+        dropout: float = 0.0,
+        epochs: int = 30,
+        batch_size: int = 64,
+        learning_rate: float = 1e-3,
+        validation_fraction: float = 0.2,
+        patience: int = 5,
+        device: str = "auto",
+        seed: int = 0,
+    ) -> None:
+        self.window_size = window_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.seed = seed
+
+    @classmethod
+    def _test_params(cls) -> dict[str, Any]:
+        return {"window_size": 10, "hidden_size": 16, "num_layers": 1, "epochs": 15, "device": "cpu"}
+
+    def min_length(self) -> int:
+        return int(self.window_size) + 2
+
+    def _min_length_why(self) -> str:
+        return f"window_size={self.window_size} + 2"
+
+    def _validate_params(self) -> None:
+        name = type(self).__name__
+        for p in ("window_size", "hidden_size", "num_layers", "epochs", "batch_size", "patience"):
+            check_positive_int(name, p, getattr(self, p))
+        if not 0.0 <= float(self.validation_fraction) < 1.0:
+            raise ParameterError(f"{name}: validation_fraction must be in [0, 1); got {self.validation_fraction!r}.")
+        if not 0.0 <= float(self.dropout) < 1.0:
+            raise ParameterError(f"{name}: dropout must be in [0, 1); got {self.dropout!r}.")
+        if not float(self.learning_rate) > 0:
+            raise ParameterError(f"{name}: learning_rate must be > 0; got {self.learning_rate!r}.")
+
+    # ------------------------------------------------------------------ fit
+    def _fit(self, X: NDArray[np.float64]) -> None:
+        self.device_ = resolve_device(self.device)
+        self.mean_ = X.mean(axis=0)
+        std = X.std(axis=0)
+        self.std_ = np.where(std > 0, std, 1.0)
+        Z = (X - self.mean_) / self.std_
+        W = self.window_size
+        inputs = sliding_windows(Z, W)
+        targets = Z[W:]
+        n_windows = inputs.shape[0]
+        n_val = int(n_windows * self.validation_fraction) if n_windows >= 10 else 0
+        n_train = n_windows - n_val
+
+        with torch.random.fork_rng(devices=[] if self.device_ == "cpu" else None):
+            torch.manual_seed(self.seed)
+            model = Forecaster(X.shape[1], self.hidden_size, self.num_layers, self.dropout).to(self.device_)
+            gen = torch.Generator().manual_seed(self.seed)
+            dev = self.device_
+            xt = torch.as_tensor(np.ascontiguousarray(inputs), dtype=torch.float32, device=dev)
+            yt = torch.as_tensor(np.ascontiguousarray(targets), dtype=torch.float32, device=dev)
+            x_train, y_train, x_val, y_val = xt[:n_train], yt[:n_train], xt[n_train:], yt[n_train:]
+            optimiser = torch.optim.Adam(model.parameters(), lr=self.learning_rate)
+            loss_fn = torch.nn.MSELoss()
+            best_loss, best_state, stale = float("inf"), None, 0
+            self.history_: list[dict[str, float]] = []
+            for epoch in range(self.epochs):
+                model.train()
+                order = torch.randperm(n_train, generator=gen).to(dev)
+                total = 0.0
+                for start in range(0, n_train, self.batch_size):
+                    idx = order[start : start + self.batch_size]
+                    optimiser.zero_grad()
+                    loss = loss_fn(model(x_train[idx]), y_train[idx])
+                    loss.backward()
+                    optimiser.step()
+                    total += float(loss.detach()) * idx.numel()
+                train_loss = total / n_train
+                if n_val:
+                    model.eval()
+                    with torch.no_grad():
+                        monitored = float(loss_fn(model(x_val), y_val))
+                else:
+                    monitored = train_loss
+                self.history_.append({"epoch": epoch + 1, "train_loss": train_loss, "val_loss": monitored})
+                if monitored < best_loss:
+                    best_loss, best_state, stale = monitored, copy.deepcopy(model.state_dict()), 0
+                else:
+                    stale += 1
+                    if stale >= self.patience:
+                        break
+            if best_state is not None:
+                model.load_state_dict(best_state)
+        model.eval()
+        self.model_ = model.cpu() if self.device_ == "cpu" else model
+        self.epochs_run_ = len(self.history_)
+        self.best_val_loss_ = best_loss
+        self.n_warmup_ = W
+        self._buffer = Z[-W:].copy()
+
+    # ---------------------------------------------------------------- score
+    def _predict(self, windows: NDArray[np.float64]) -> NDArray[np.float64]:
+        out = np.empty((windows.shape[0], windows.shape[2]), dtype=np.float64)
+        chunk = 4096
+        with torch.no_grad():
+            for start in range(0, windows.shape[0], chunk):
+                batch = torch.as_tensor(
+                    np.ascontiguousarray(windows[start : start + chunk]), dtype=torch.float32, device=self.device_
+                )
+                out[start : start + chunk] = self.model_(batch).cpu().numpy()
+        return out
+
+    def _score(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
+        W = self.window_size
+        Z = (X - self.mean_) / self.std_
+        scores = np.zeros(X.shape[0], dtype=np.float64)
+        pred = self._predict(sliding_windows(Z, W))
+        scores[W:] = np.sqrt(((pred - Z[W:]) ** 2).sum(axis=1))
+        return fill_warmup(scores, W)
+
+    def update(self, x: Any) -> float:
+        """Score one new point from the last W seen (training data first), then append it."""
+        if not getattr(self, "is_fitted_", False):
+            raise NotFittedError("LSTMDetector is not fitted; call fit(train) before update().")
+        z = (np.asarray(x, dtype=np.float64).reshape(-1) - self.mean_) / self.std_
+        pred = self._predict(self._buffer[None, :, :])[0]
+        self._buffer = np.vstack((self._buffer[1:], z))
+        return float(np.sqrt(((pred - z) ** 2).sum()))

@@ -1,0 +1,109 @@
+"""The evaluator: stored scores + labels -> long-form metric records, per series and per dataset.
+
+What is evaluated: the part of each series after its training part
+(``series.train_end``), where the detector has not seen the data. Alarms are
+``score >= threshold`` with the run's label-free threshold strategy, whose
+reference scores are the training part's (warm-up points excluded).
+
+Aggregation, named in the ``series`` column of the records:
+
+- ``(mean)``: the unweighted mean over series of each per-series value
+  (NaN values, e.g. the delay of a series with no detected event, skipped);
+- ``(pooled)``: for count-based families (point-wise and point-adjusted
+  P/R/F1), computed once over all series' evaluated parts together, so
+  long series weigh more;
+- ``(corpus)``: NAB's corpus-level score (threshold optimised over all series).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bench.metrics.catalog import MetricFamily, SeriesEval
+from bench.metrics.thresholds import DEFAULT, ThresholdStrategy
+from bench.results import RunStore
+from bench.series import Series
+
+COLUMNS = ["dataset", "series", "detector", "seed", "metric", "value"]
+COST_METRICS = ("fit_seconds", "score_seconds", "us_per_point")
+
+
+def series_eval(
+    series: Series, scores: np.ndarray, n_warmup: int, strategy: ThresholdStrategy
+) -> tuple[SeriesEval, float]:
+    """The evaluated part of one series, with alarms at ``strategy``'s threshold."""
+    te = series.train_end
+    train_scores = scores[min(n_warmup, te) : te]
+    test_scores = scores[te:]
+    labels = series.labels[te:]
+    threshold, alarms = strategy.alarms(test_scores, train_scores, labels if strategy.oracle else None)
+    ts = None if series.timestamps is None else series.timestamps[te:]
+    return SeriesEval(labels, test_scores, alarms, ts), threshold
+
+
+def _pool(evals: list[SeriesEval]) -> SeriesEval:
+    """Concatenate evaluated parts with one normal, unflagged separator point between series.
+
+    The separator keeps an event at the end of one series from merging with
+    one at the start of the next; it is a true negative and changes no count
+    that precision, recall or F1 use.
+    """
+    sep_t, sep_p = np.zeros(1, np.int8), np.zeros(1, bool)
+    y_true = np.concatenate([x for e in evals for x in (e.y_true, sep_t)])
+    y_pred = np.concatenate([x for e in evals for x in (e.y_pred, sep_p)])
+    y_score = np.concatenate([x for e in evals for x in (e.y_score, np.zeros(1))])
+    return SeriesEval(y_true, y_score, y_pred, None)
+
+
+def evaluate(
+    store: RunStore,
+    series: Iterable[Series],
+    records: list[dict[str, Any]],
+    families: list[MetricFamily],
+    *,
+    strategy: ThresholdStrategy = DEFAULT,
+    nab: bool = False,
+) -> pd.DataFrame:
+    """Metric records for every completed task in ``records`` (failed tasks are skipped)."""
+    by_key = {(s.dataset, s.name): s for s in series}
+    rows: list[tuple[Any, ...]] = []
+    groups: dict[tuple[str, str, int], list[tuple[Series, SeriesEval, np.ndarray]]] = defaultdict(list)
+    for rec in records:
+        if rec.get("status") != "ok":
+            continue
+        s = by_key[(rec["dataset"], rec["series"])]
+        det, seed = rec["detector"], int(rec["seed"])
+        scores = store.read_scores(store.score_path(det, seed, s.dataset, s.name))
+        ev, threshold = series_eval(s, scores, int(rec.get("n_warmup", 0)), strategy)
+        groups[(s.dataset, det, seed)].append((s, ev, scores))
+        values: dict[str, float] = {"threshold": threshold}
+        for fam in families:
+            values.update(fam.compute(ev))
+        values.update({m: float(rec[m]) for m in COST_METRICS if m in rec})
+        rows.extend((s.dataset, s.name, det, seed, m, float(v)) for m, v in values.items())
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+
+    agg_rows: list[tuple[Any, ...]] = []
+    for (dataset, det, seed), items in groups.items():
+        part = frame[(frame.dataset == dataset) & (frame.detector == det) & (frame.seed == seed)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN means stay NaN
+            means = part.groupby("metric", sort=False)["value"].agg(lambda v: np.nanmean(v) if v.notna().any() else np.nan)
+        agg_rows.extend((dataset, "(mean)", det, seed, m, float(v)) for m, v in means.items())
+        totals = part[part.metric.isin(("fit_seconds", "score_seconds"))].groupby("metric")["value"].sum()
+        agg_rows.extend((dataset, "(total)", det, seed, m, float(v)) for m, v in totals.items())
+        pooled = _pool([ev for _, ev, _ in items])
+        for fam in families:
+            if fam.poolable:
+                agg_rows.extend((dataset, "(pooled)", det, seed, m, float(v)) for m, v in fam.compute(pooled).items())
+        if nab and dataset == "nab":
+            from bench.metrics.nab_run import nab_rows
+
+            agg_rows.extend((dataset, "(corpus)", det, seed, m, v) for m, v in nab_rows(items))
+    return pd.concat([frame, pd.DataFrame(agg_rows, columns=COLUMNS)], ignore_index=True)

@@ -1,0 +1,1 @@
+"""Reports: summary tables (Markdown, CSV, LaTeX) built from long-form metric records."""

@@ -1,0 +1,168 @@
+"""The on-disk results store: one folder per run, every file written atomically.
+
+Layout of a run folder::
+
+    config.json                                   what was run: parameters, seeds, versions, git commit
+    scores/<detector>/seed<k>/<dataset>/<series>.csv   timestamp, anomaly_score, label (one row per point)
+    tasks/<detector>/seed<k>/<dataset>/<series>.json   status, timings, warm-up count, error if it failed
+    metrics.csv                                   dataset, series, detector, seed, metric, value
+    summary.md                                    the summary table
+
+A task's score file is written before its task record, and both through a
+temporary file renamed into place, so a killed run leaves only complete
+files and a rerun with the same ``--out`` resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from bench.errors import DataError, OutputError
+
+
+@contextmanager
+def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on success fsync and rename it over ``path``."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except OSError as exc:
+        raise OutputError(f"Cannot write {path}: {exc.strerror or exc}. Choose a writable folder with --out.") from exc
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    with atomic_open(path) as fh:
+        fh.write(text)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, (Path, np.ndarray)):
+        return str(obj) if isinstance(obj, Path) else obj.tolist()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def write_frame(path: Path, frame: pd.DataFrame) -> None:
+    with atomic_open(path) as fh:
+        frame.to_csv(fh, index=False)
+
+
+def git_commit(cwd: Path | None = None) -> str | None:
+    """The checkout's commit (with ``-dirty`` when it has uncommitted changes), or None outside git."""
+    here = cwd or Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here, capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{sha}-dirty" if dirty else sha
+
+
+def environment() -> dict[str, Any]:
+    """Versions of Python, the platform and the packages that can change the numbers."""
+    from importlib import metadata
+
+    versions: dict[str, str | None] = {}
+    for pkg in ("bench", "numpy", "pandas", "scikit-learn", "torch", "scipy"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "packages": versions,
+        "git_commit": git_commit(),
+    }
+
+
+def new_run_id(detectors: list[str], datasets: list[str]) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    safe = lambda xs: "+".join(x.replace(":", "-").replace("/", "-") for x in xs)  # noqa: E731
+    return f"{stamp}-{safe(detectors)}-{safe(datasets)}"
+
+
+class RunStore:
+    """Paths and reads/writes of one run folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def score_path(self, detector: str, seed: int, dataset: str, series: str) -> Path:
+        return self.root / "scores" / _safe(detector) / f"seed{seed}" / dataset / f"{series}.csv"
+
+    def task_path(self, detector: str, seed: int, dataset: str, series: str) -> Path:
+        return self.root / "tasks" / _safe(detector) / f"seed{seed}" / dataset / f"{series}.json"
+
+    def write_scores(
+        self,
+        path: Path,
+        scores: NDArray[np.float64],
+        labels: NDArray[np.int8],
+        timestamps: NDArray[np.datetime64] | None,
+    ) -> None:
+        frame = pd.DataFrame({"anomaly_score": scores, "label": labels})
+        if timestamps is not None:
+            frame.insert(0, "timestamp", pd.to_datetime(timestamps))
+        write_frame(path, frame)
+
+    @staticmethod
+    def read_scores(path: Path) -> NDArray[np.float64]:
+        try:
+            frame = pd.read_csv(path, usecols=["anomaly_score"])
+        except (OSError, ValueError) as exc:
+            raise DataError(f"Cannot read scores from {path}: {exc}.") from exc
+        return frame["anomaly_score"].to_numpy(dtype=np.float64)
+
+    def read_task(self, path: Path) -> dict[str, Any] | None:
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def config(self) -> dict[str, Any] | None:
+        try:
+            return json.loads((self.root / "config.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except ValueError as exc:
+            raise DataError(f"{self.root / 'config.json'} is not valid JSON: {exc}.") from exc
+
+
+def _safe(name: str) -> str:
+    """A detector name usable as a folder name (plug-ins are ``module:Class``)."""
+    return name.replace(":", "__").replace("/", "_")

@@ -1,0 +1,19 @@
+"""Every registered detector passes the shared conformance battery (bench.testing.CHECKS)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from bench import registry
+from bench.testing import CHECKS
+
+torch.set_num_threads(1)  # small models: one thread is fastest and keeps runs comparable
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__.removeprefix("check_"))
+@pytest.mark.parametrize("name", registry.detector_names())
+def test_conformance(name: str, check) -> None:  # type: ignore[no-untyped-def]
+    cls = registry.get_detector_class(name)
+    params = cls._test_params()
+    check(lambda: cls(**params))
