@@ -157,7 +157,7 @@ class RunStore:
     def config(self) -> dict[str, Any] | None:
         try:
             return json.loads((self.root / "config.json").read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         except ValueError as exc:
             raise DataError(f"{self.root / 'config.json'} is not valid JSON: {exc}.") from exc

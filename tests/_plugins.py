@@ -1,0 +1,50 @@
+"""Plug-in detectors and a tiny dataset used by the runner and CLI tests (importable as ``_plugins:...``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bench.detectors.base import Detector
+from bench.series import Series
+from bench.testing import sine_with_spikes
+
+CALLS: list[str] = []
+
+
+class AbsDetector(Detector):
+    """Score = |x - mean of the training part| (first channel); counts its fits in CALLS."""
+
+    def __init__(self, *, offset: float = 0.0, seed: int = 0) -> None:
+        self.offset = offset
+        self.seed = seed
+
+    def _fit(self, X):  # type: ignore[no-untyped-def]
+        CALLS.append("fit")
+        self.mean_ = X.mean(axis=0)
+
+    def _score(self, X):  # type: ignore[no-untyped-def]
+        return np.abs(X - self.mean_).max(axis=1) + self.offset
+
+
+class CrashOnLongDetector(AbsDetector):
+    """Raises an ordinary bug-like exception on series longer than 600 points."""
+
+    def _score(self, X):  # type: ignore[no-untyped-def]
+        if X.shape[0] > 600:
+            raise ZeroDivisionError("simulated detector bug")
+        return super()._score(X)
+
+
+class NotADetector:
+    pass
+
+
+def tiny(data_dir=None, *, progress: bool = False, n_series: int = 3):  # type: ignore[no-untyped-def]
+    """Three sines with spikes; the third is longer (700 points)."""
+    out = []
+    for i in range(n_series):
+        n = 700 if i == 2 else 600
+        x, y = sine_with_spikes(n=n, seed=i)
+        ts = (np.datetime64("2020-01-01T00:00") + np.arange(n) * np.timedelta64(5, "m")).astype("datetime64[ns]")
+        out.append(Series("tiny", f"s{i}", x, y, timestamps=ts, train_end=300))
+    return out

@@ -1,0 +1,106 @@
+"""The runner and results store: crash isolation, resume, atomic files, recorded configuration."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import _plugins
+from bench import registry
+from bench.cli import main
+from bench.errors import OutputError
+from bench.results import atomic_open
+
+
+@pytest.fixture(autouse=True)
+def tiny_dataset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.DATASETS, "tiny", "_plugins:tiny")
+
+
+def run(out: Path, *extra: str) -> int:
+    return main(["run", "--dataset", "tiny", "--out", str(out), "-q", "--no-baselines", *extra])
+
+
+def test_crash_on_one_series_is_recorded_and_the_run_goes_on(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert run(tmp_path / "r", "--detector", "_plugins:CrashOnLongDetector") == 0
+    tasks = sorted((tmp_path / "r" / "tasks").rglob("*.json"))
+    records = [json.loads(p.read_text()) for p in tasks]
+    assert [r["status"] for r in records] == ["ok", "ok", "failed"]
+    assert "ZeroDivisionError: simulated detector bug" in records[2]["error"]
+    assert "Traceback" in records[2]["traceback"]
+    summary = (tmp_path / "r" / "summary.md").read_text()
+    assert "Failed tasks (1)" in summary and "tiny/s2" in summary
+    assert "failed on tiny/s2" in capsys.readouterr().err
+    metrics = pd.read_csv(tmp_path / "r" / "metrics.csv")
+    assert set(metrics[metrics.series.str.startswith("s")].series) == {"s0", "s1"}
+
+
+def test_rerun_resumes_only_missing_tasks(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    _plugins.CALLS.clear()
+    assert run(out, "--detector", "_plugins:AbsDetector") == 0
+    assert len(_plugins.CALLS) == 3
+    task = next((out / "tasks").rglob("s1.json"))
+    task.unlink()  # as if the run had been killed before s1 finished
+    before = {p.name: p.read_bytes() for p in (out / "scores").rglob("*.csv")}
+    _plugins.CALLS.clear()
+    assert run(out, "--detector", "_plugins:AbsDetector") == 0
+    assert len(_plugins.CALLS) == 1, "only the unfinished series runs again"
+    after = {p.name: p.read_bytes() for p in (out / "scores").rglob("*.csv")}
+    assert before == after
+
+
+def test_rerun_with_other_options_is_refused(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "r"
+    assert run(out, "--detector", "_plugins:AbsDetector") == 0
+    assert run(out, "--detector", "_plugins:AbsDetector", "--param", "_plugins:AbsDetector.offset=1.5") == 2
+    assert "already holds a different run" in capsys.readouterr().err
+
+
+def test_config_records_parameters_versions_and_commit(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    assert run(out, "--detector", "_plugins:AbsDetector", "--seeds", "3,4",
+               "--param", "_plugins:AbsDetector.offset=0.25") == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["detectors"] == [{"name": "_plugins:AbsDetector", "params": {"offset": 0.25, "seed": 0}}]
+    assert config["seeds"] == [3, 4]
+    env = config["environment"]
+    assert env["packages"]["numpy"] and env["packages"]["bench"] and "git_commit" in env
+    assert len(list((out / "scores").rglob("*.csv"))) == 6  # 3 series x 2 seeds
+
+
+def test_same_seed_gives_byte_identical_scores(tmp_path: Path) -> None:
+    args = ("--detector", "lstm", "--param", "lstm.epochs=2", "--param", "lstm.window_size=10",
+            "--param", "lstm.hidden_size=8", "--series", "s0", "--param", "lstm.device=cpu")
+    assert run(tmp_path / "a", *args) == 0
+    assert run(tmp_path / "b", *args) == 0
+    a = next((tmp_path / "a" / "scores").rglob("*.csv")).read_bytes()
+    b = next((tmp_path / "b" / "scores").rglob("*.csv")).read_bytes()
+    assert a == b
+
+
+def test_atomic_open_leaves_nothing_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "x.csv"
+    with pytest.raises(RuntimeError), atomic_open(target) as fh:
+        fh.write("half")
+        raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_out_is_one_clear_error(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert run(blocker / "run", "--detector", "_plugins:AbsDetector") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: Cannot write") and "--out" in err[0]
+    with pytest.raises(OutputError):
+        main(["run", "--dataset", "tiny", "--out", str(blocker / "run"), "-q", "--debug",
+              "--detector", "_plugins:AbsDetector", "--no-baselines"])
+
+
+def test_plugin_that_is_not_a_detector_is_refused(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert run(tmp_path / "r", "--detector", "_plugins:NotADetector") == 2
+    assert "does not implement the detector interface" in capsys.readouterr().err
