@@ -183,7 +183,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "or repeat that run's exact options to resume it."
             )
         _say(args, f"Resuming the run in {out}")
-    write_json(out / "config.json", {**config, "environment": environment()})
+    write_json(out / "config.json", {**config, "jobs": args.jobs, "environment": environment()})
 
     specs = [DetectorSpec(d, params.get(d, {})) for d in detectors]
     tasks = [Task(spec, seed, s) for spec in specs for seed in seeds for s in series]
@@ -344,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="label-free threshold: train_mean_std:K (default, K=3), quantile:Q or fixed:VALUE")
     run.add_argument("--out", help="the run folder (default: results/<run-id>); an existing one is resumed")
     run.add_argument("--results-dir", default="results", help="parent of new run folders (default: results)")
-    run.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
+    run.add_argument("--jobs", type=int, default=None,
+                     help="worker processes, one thread each (default: one per core; 1 for runs under 8 tasks)")
     run.add_argument("--no-baselines", action="store_true", help="do not add the random and null sanity baselines")
     run.set_defaults(func=cmd_run)
 

@@ -9,6 +9,7 @@ task already complete in the run folder is not run again (resume).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import traceback
@@ -93,18 +94,33 @@ def execute(task: Task, store: RunStore) -> dict[str, Any]:
     return record
 
 
+def _init_worker() -> None:  # pragma: no cover - runs in a child process
+    """One thread per worker process: the processes are the parallelism (read by torch at import)."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+
+
 def _execute_in_worker(task: Task, root: str) -> dict[str, Any]:
     return execute(task, RunStore(root))  # pragma: no cover - runs in a child process
+
+
+def default_jobs(n_tasks: int) -> int:
+    """Worker processes when the user does not say: one per core, or 1 for small runs (< 8 tasks)."""
+    return max(1, min(os.cpu_count() or 1, n_tasks)) if n_tasks >= 8 else 1
 
 
 def run_tasks(
     store: RunStore,
     tasks: list[Task],
     *,
-    jobs: int = 1,
+    jobs: int | None = None,
     progress: bool = False,
 ) -> list[dict[str, Any]]:
-    """Run every task not already complete in ``store``; return all task records in task order."""
+    """Run every task not already complete in ``store``; return all task records in task order.
+
+    ``jobs`` worker processes (default :func:`default_jobs`), each limited to
+    one thread; with ``jobs=1`` everything runs in this process.
+    """
     records: dict[int, dict[str, Any]] = {}
     todo: list[int] = []
     for i, t in enumerate(tasks):
@@ -116,6 +132,7 @@ def run_tasks(
             todo.append(i)
     bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), disable=not progress, unit="series",
                desc="run", file=sys.stderr, dynamic_ncols=True)
+    jobs = default_jobs(len(todo)) if jobs is None else jobs
     try:
         if jobs <= 1:
             for i in todo:
@@ -123,7 +140,9 @@ def run_tasks(
                 records[i] = execute(tasks[i], store)
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+            with ProcessPoolExecutor(
+                max_workers=jobs, mp_context=get_context("spawn"), initializer=_init_worker
+            ) as pool:
                 futures = {pool.submit(_execute_in_worker, tasks[i], str(store.root)): i for i in todo}
                 for fut in as_completed(futures):
                     records[futures[fut]] = fut.result()
