@@ -67,10 +67,12 @@ def parse_params(items: Sequence[str], detectors: Sequence[str], datasets: Seque
         if owner in detectors:
             defaults = registry.get_detector_class(owner).default_params()
         elif owner in datasets:
-            sig = inspect.signature(registry.get_dataset_loader(owner))
+            loader = registry.get_dataset_loader(owner)
+            # a loader that forwards **options names the function whose signature lists them
+            sig = inspect.signature(getattr(loader, "options_signature", loader))
             defaults = {
                 p.name: p.default for p in sig.parameters.values()
-                if p.kind == p.KEYWORD_ONLY and p.name not in ("progress", "source")
+                if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in ("data_dir", "progress", "source")
             }
         else:
             raise ParameterError(

@@ -73,7 +73,7 @@ def evaluate(
     """Metric records for every completed task in ``records`` (failed tasks are skipped)."""
     by_key = {(s.dataset, s.name): s for s in series}
     rows: list[tuple[Any, ...]] = []
-    groups: dict[tuple[str, str, int], list[tuple[Series, SeriesEval, np.ndarray]]] = defaultdict(list)
+    groups: dict[tuple[str, str, int], list[tuple[Series, SeriesEval, np.ndarray, float]]] = defaultdict(list)
     for rec in records:
         if rec.get("status") != "ok":
             continue
@@ -81,7 +81,7 @@ def evaluate(
         det, seed = rec["detector"], int(rec["seed"])
         scores = store.read_scores(store.score_path(det, seed, s.dataset, s.name))
         ev, threshold = series_eval(s, scores, int(rec.get("n_warmup", 0)), strategy)
-        groups[(s.dataset, det, seed)].append((s, ev, scores))
+        groups[(s.dataset, det, seed)].append((s, ev, scores, threshold))
         values: dict[str, float] = {"threshold": threshold}
         for fam in families:
             values.update(fam.compute(ev))
@@ -98,12 +98,13 @@ def evaluate(
         agg_rows.extend((dataset, "(mean)", det, seed, m, float(v)) for m, v in means.items())
         totals = part[part.metric.isin(("fit_seconds", "score_seconds"))].groupby("metric")["value"].sum()
         agg_rows.extend((dataset, "(total)", det, seed, m, float(v)) for m, v in totals.items())
-        pooled = _pool([ev for _, ev, _ in items])
+        pooled = _pool([ev for _, ev, _, _ in items])
         for fam in families:
             if fam.poolable:
                 agg_rows.extend((dataset, "(pooled)", det, seed, m, float(v)) for m, v in fam.compute(pooled).items())
         if nab and dataset == "nab":
             from bench.metrics.nab_run import nab_rows
 
-            agg_rows.extend((dataset, "(corpus)", det, seed, m, v) for m, v in nab_rows(items))
+            nab_items = [(s, scores, thr) for s, _, scores, thr in items]
+            agg_rows.extend((dataset, "(corpus)", det, seed, m, v) for m, v in nab_rows(nab_items))
     return pd.concat([frame, pd.DataFrame(agg_rows, columns=COLUMNS)], ignore_index=True)
