@@ -75,6 +75,15 @@ def write_frame(path: Path, frame: pd.DataFrame) -> None:
         frame.to_csv(fh, index=False)
 
 
+def read_metrics(path: Path) -> pd.DataFrame:
+    """Read a run's ``metrics.csv``.
+
+    Use this rather than a bare ``pd.read_csv``: pandas reads the detector
+    name ``null`` (the null sanity baseline) as a missing value by default.
+    """
+    return pd.read_csv(path, keep_default_na=False, na_values={"value": ["", "nan", "NaN"]})
+
+
 def git_commit(cwd: Path | None = None) -> str | None:
     """The checkout's commit (with ``-dirty`` when it has uncommitted changes), or None outside git."""
     here = cwd or Path(__file__).resolve().parent

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 import _plugins
 from bench import registry
 from bench.cli import main
 from bench.errors import OutputError
-from bench.results import atomic_open
+from bench.results import atomic_open, read_metrics
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +33,7 @@ def test_crash_on_one_series_is_recorded_and_the_run_goes_on(tmp_path: Path, cap
     summary = (tmp_path / "r" / "summary.md").read_text()
     assert "Failed tasks (1)" in summary and "tiny/s2" in summary
     assert "failed on tiny/s2" in capsys.readouterr().err
-    metrics = pd.read_csv(tmp_path / "r" / "metrics.csv")
+    metrics = read_metrics(tmp_path / "r" / "metrics.csv")
     assert set(metrics[metrics.series.str.startswith("s")].series) == {"s0", "s1"}
 
 

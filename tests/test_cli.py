@@ -1,0 +1,99 @@
+"""The command line end to end: yahoo-synth and a few NAB series, re-evaluation, errors, help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.cli import main
+from bench.results import read_metrics
+
+SMALL_LSTM = ["--param", "lstm.epochs=2", "--param", "lstm.window_size=20", "--param", "lstm.hidden_size=8",
+              "--param", "lstm.device=cpu"]
+SMALL_YAHOO = ["--param", "yahoo-synth.n_series=3", "--param", "yahoo-synth.length=400"]
+
+
+def test_run_on_yahoo_synth_writes_the_results_folder(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "run"
+    assert main(["run", "--dataset", "yahoo-synth", *SMALL_YAHOO, *SMALL_LSTM, "--out", str(out), "-q"]) == 0
+    printed = capsys.readouterr().out
+    assert f"Results: {out}" in printed
+    for det in ("lstm", "random", "null"):
+        assert det in printed
+    config = json.loads((out / "config.json").read_text())
+    assert [d["name"] for d in config["detectors"]] == ["lstm", "random", "null"]
+    assert config["detectors"][0]["params"]["window_size"] == 20
+    assert config["datasets"] == [{"name": "yahoo-synth", "options": {"n_series": 3, "length": 400}}]
+    metrics = read_metrics(out / "metrics.csv")
+    assert list(metrics.columns) == ["dataset", "series", "detector", "seed", "metric", "value"]
+    per_series = metrics[(metrics.detector == "lstm") & (metrics.metric == "f1") & ~metrics.series.str.startswith("(")]
+    assert len(per_series) == 3 and per_series.value.between(0, 1).all()
+    assert {"(mean)", "(pooled)", "(total)"} <= set(metrics.series)
+    assert {"fit_seconds", "score_seconds", "us_per_point", "delay_points", "oracle_best_f1"} <= set(metrics.metric)
+    summary = (out / "summary.md").read_text()
+    assert "| yahoo-synth | lstm |" in summary and "oracle" in summary
+    assert len(list((out / "scores" / "lstm" / "seed0" / "yahoo-synth").glob("*.csv"))) == 3
+
+
+def test_evaluate_rereads_a_run_without_rerunning(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "run"
+    assert main(["run", "--dataset", "yahoo-synth", *SMALL_YAHOO, "--detector", "random", "--no-baselines",
+                 "--out", str(out), "-q"]) == 0
+    first = read_metrics(out / "metrics.csv")
+    assert main(["evaluate", "--run", str(out), "--threshold", "quantile:0.5", "-q"]) == 0
+    second = read_metrics(out / "metrics.csv")
+    alarms = lambda m: m[(m.metric == "alarm_rate") & (m.series == "(mean)")].value.item()  # noqa: E731
+    assert alarms(second) == pytest.approx(0.5, abs=0.01) and alarms(first) < 0.1
+    auc_first = first[first.metric == "oracle_best_f1"].value.to_numpy()
+    auc_second = second[second.metric == "oracle_best_f1"].value.to_numpy()
+    assert (auc_first == auc_second).all(), "threshold-free results do not depend on the threshold strategy"
+
+
+def test_run_on_nab_subset_reports_nab_scores_and_published_rows(
+    tmp_path: Path, nab_mirror: Path, monkeypatch: pytest.MonkeyPatch, capsys  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("BENCH_NAB_SOURCE", str(nab_mirror))
+    out = tmp_path / "run"
+    code = main(["run", "--dataset", "nab", "--data-dir", str(tmp_path / "data"), "--series", "artificialWithAnomaly/*",
+                 "--detector", "lstm", *SMALL_LSTM, "--out", str(out), "-q"])
+    assert code == 0
+    metrics = read_metrics(out / "metrics.csv")
+    nab = metrics[(metrics.series == "(corpus)") & (metrics.metric == "nab_standard")]
+    assert set(nab.detector) == {"lstm", "random", "null"}
+    assert nab[nab.detector == "null"].value.item() == pytest.approx(0.0, abs=1e-9)  # NAB's null detector is 0
+    summary = (out / "summary.md").read_text()
+    assert "numenta (published) |" in summary and "NAB std" in summary
+    scores = sorted(p.relative_to(out / "scores" / "lstm" / "seed0" / "nab") for p in
+                    (out / "scores" / "lstm" / "seed0" / "nab").rglob("*.csv"))
+    assert len(scores) == 6 and all(p.parts[0] == "artificialWithAnomaly" for p in scores)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--detector", "lstn"], "Unknown detector 'lstn'. Available:"),
+        (["run", "--dataset", "nba"], "Unknown dataset 'nba'. Available:"),
+        (["run", "--detector", "lstm", "--param", "lstm.window=3"], "has no parameter 'window'. Valid: window_size"),
+        (["run", "--detector", "lstm", "--param", "lstm.epochs=many"], "lstm.epochs='many': expected int"),
+        (["run", "--dataset", "yahoo-synth", "--series", "nothing*"], "matches none of the"),
+        (["run", "--threshold", "magic"], "Unknown threshold strategy 'magic'"),
+        (["run", "--metrics", "f2"], "Unknown metric 'f2'. Available:"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(argv: list[str], message: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main([*argv, "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
+
+
+def test_module_entry_point_lists_detectors_datasets_and_metrics() -> None:
+    proc = subprocess.run([sys.executable, "-m", "bench", "list"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    for word in ("lstm", "window_size=50", "yahoo-synth", "nab", "oracle"):
+        assert word in proc.stdout
+    helped = subprocess.run([sys.executable, "-m", "bench", "run", "--help"], capture_output=True, text=True, timeout=60)
+    assert helped.returncode == 0 and "--detector" in helped.stdout and "BENCH" not in helped.stderr
