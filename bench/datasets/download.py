@@ -1,0 +1,378 @@
+"""Fetch pinned dataset files into a local folder: verified by sha256, retried, atomic, parallel.
+
+Generic over datasets: a caller gives relative paths, a ``{path: sha256}``
+manifest, a destination folder and a source (a base URL, a local folder or a
+``file://`` URL), and gets every file verified in place or one clear error.
+
+Guarantees
+----------
+- A file reaches its final path only through ``os.replace`` of a temporary
+  file in the same folder, after it was fsynced and its sha256 matched, so an
+  interrupted download never leaves a file that later passes for complete.
+- A file already present with the right hash is not fetched again.
+- Network failures (refused, timed out, dropped mid-body, HTTP 5xx) are retried
+  with exponential backoff; a checksum mismatch is retried once, then reported
+  with the file name and both hashes.
+
+A process killed mid-download may leave a hidden ``.<name>.<random>.part``
+file beside the final path; it is never read and can be deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Mapping
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import requests
+
+from bench.errors import ChecksumError, DownloadError, OutputError, ParameterError
+
+CHUNK = 1 << 16
+_RETRY_STATUS = (408, 429)  # client errors worth retrying; other 4xx are permanent
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where files come from: ``kind`` is ``"url"`` (``location`` a base URL) or ``"folder"``."""
+
+    kind: str
+    location: str
+
+    def locate(self, rel_path: str) -> str:
+        """The URL or filesystem path of one relative path."""
+        if self.kind == "url":
+            return self.location.rstrip("/") + "/" + urllib.parse.quote(rel_path)
+        return str(Path(self.location, rel_path))
+
+
+@dataclass
+class FetchReport:
+    """What a :func:`fetch_files` call did: the relative paths it downloaded and skipped."""
+
+    dest: Path
+    downloaded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def parse_source(source: str | os.PathLike[str], *, hint: str = "") -> Source:
+    """Interpret a source string: ``http(s)://`` is a URL; an existing folder or ``file://`` a folder.
+
+    Raises
+    ------
+    DownloadError
+        When the string is neither a URL nor an existing folder.
+    """
+    text = os.fspath(source)
+    scheme = urllib.parse.urlsplit(text).scheme.lower()
+    if scheme in ("http", "https"):
+        return Source("url", text)
+    if scheme == "file":
+        text = urllib.request.url2pathname(urllib.parse.urlsplit(text).path)
+    if Path(text).is_dir():
+        return Source("folder", str(Path(text)))
+    raise DownloadError(
+        f"Download source {os.fspath(source)!r} is neither an http(s):// URL nor an existing folder. {hint}".strip()
+    )
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def parse_manifest(text: str, origin: str = "manifest") -> dict[str, str]:
+    """``sha256sum``-format text (``<hex>  <path>`` per line) as ``{path: hex}``; ``#`` lines ignored."""
+    out: dict[str, str] = {}
+    for lineno, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        digest, _, rel = line.partition(" ")
+        rel = rel.strip().lstrip("*")
+        if len(digest) != 64 or not rel:
+            raise DownloadError(f"Malformed line {lineno} in {origin}: {line!r} (expected '<sha256>  <path>').")
+        out[rel] = digest.lower()
+    return out
+
+
+def _is_verified(path: Path, expected: str) -> bool:
+    try:
+        return path.is_file() and sha256_file(path) == expected
+    except OSError:
+        return False
+
+
+class _Failed(Exception):
+    """One try failed; ``retry`` says whether another may help (network, HTTP 5xx) or not (HTTP 404)."""
+
+    def __init__(self, reason: str, *, retry: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry = retry
+
+
+def _output_error(what: str, exc: OSError) -> OutputError:
+    return OutputError(
+        f"Cannot write {what} ({exc.strerror or exc}). Choose a writable data folder with --data-dir or BENCH_DATA_DIR."
+    )
+
+
+def _describe(exc: requests.RequestException) -> str:
+    """A short reason for a requests failure: refused, timed out, dropped, no network, ..."""
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "connection dropped mid-transfer"
+    text = str(exc)
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        cause = cause.__cause__ or cause.__context__
+    if "Connection refused" in text:
+        return "connection refused"
+    if any(s in text for s in ("Name or service not known", "name resolution", "nodename nor servname")):
+        return "no network: host name could not be resolved"
+    if "Network is unreachable" in text:
+        return "no network: network is unreachable"
+    if isinstance(exc, requests.ConnectionError):
+        return f"connection failed: {text[:200]}"
+    return f"{type(exc).__name__}: {text[:200]}"
+
+
+def _copy_http(url: str, out: IO[bytes], digest: hashlib._Hash, timeout: float, session: requests.Session) -> None:
+    try:
+        with session.get(url, stream=True, timeout=timeout) as resp:
+            if resp.status_code >= 400:
+                permanent = resp.status_code < 500 and resp.status_code not in _RETRY_STATUS
+                raise _Failed(f"HTTP {resp.status_code} {resp.reason}", retry=not permanent)
+            received = 0
+            for chunk in resp.iter_content(CHUNK):
+                out.write(chunk)
+                digest.update(chunk)
+                received += len(chunk)
+            # urllib3 checks the length of a compressed body itself; check a plain one here too.
+            length = resp.headers.get("Content-Length", "")
+            plain = resp.headers.get("Content-Encoding", "identity").lower() == "identity"
+            if plain and length.isdigit() and received != int(length):
+                raise _Failed(f"connection dropped mid-transfer ({received} of {length} bytes)", retry=True)
+    except requests.RequestException as exc:
+        raise _Failed(_describe(exc), retry=True) from exc
+
+
+def _copy_folder(path: str, out: IO[bytes], digest: hashlib._Hash) -> None:
+    try:
+        src = open(path, "rb")
+    except FileNotFoundError:
+        raise _Failed("not found in the source folder", retry=False) from None
+    except OSError as exc:
+        raise _Failed(f"cannot read it: {exc.strerror or exc}", retry=False) from exc
+    with src:
+        for chunk in iter(lambda: src.read(CHUNK), b""):
+            out.write(chunk)
+            digest.update(chunk)
+
+
+@dataclass
+class _Job:
+    """Settings shared by every file of one :func:`fetch_files` call."""
+
+    source: Source
+    dest: Path
+    label: str
+    hint: str
+    retries: int
+    backoff: float
+    timeout: float
+    _local: threading.local = field(default_factory=threading.local)
+    _sessions: list[requests.Session] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def session(self) -> requests.Session:
+        """One requests session per worker thread (sessions are not shared across threads)."""
+        sess = getattr(self._local, "session", None)
+        if sess is None:
+            sess = self._local.session = requests.Session()
+            with self._lock:
+                self._sessions.append(sess)
+        return sess
+
+    def close(self) -> None:
+        for sess in self._sessions:
+            sess.close()
+
+
+def _attempt(job: _Job, rel: str, final: Path) -> tuple[Path, str]:
+    """One try: stream into a temp file beside ``final``; return (temp path, its sha256)."""
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
+    except OSError as exc:
+        raise _output_error(f"{job.label} file {rel} into {job.dest}", exc) from exc
+    tmp = Path(tmp_name)
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if job.source.kind == "url":
+                _copy_http(job.source.locate(rel), out, digest, job.timeout, job.session())
+            else:
+                _copy_folder(job.source.locate(rel), out, digest)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp, digest.hexdigest()
+
+
+def _fetch_one(job: _Job, rel: str, expected: str) -> None:
+    """Fetch one file with retries; on success it is at ``dest/rel`` and verified."""
+    final = job.dest / rel
+    where = job.source.locate(rel)
+    failures = 0
+    mismatches = 0
+    while True:
+        try:
+            tmp, got = _attempt(job, rel, final)
+        except _Failed as exc:
+            failures += 1
+            if not exc.retry or failures >= job.retries:
+                tries = f" after {failures} {'try' if failures == 1 else 'tries'}" if exc.retry else ""
+                raise DownloadError(
+                    f"Could not download {job.label} file {rel} from {where} ({exc.reason}{tries}). {job.hint}".strip()
+                ) from exc
+            time.sleep(job.backoff * 2 ** (failures - 1))
+            continue
+        if got == expected:
+            try:
+                os.replace(tmp, final)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                raise _output_error(f"{job.label} file {final}", exc) from exc
+            return
+        tmp.unlink(missing_ok=True)
+        mismatches += 1
+        if mismatches > 1:
+            raise ChecksumError(
+                f"Checksum mismatch for {job.label} file {rel} from {where}: expected sha256 {expected}, "
+                f"got {got} (tried twice). The source does not hold the pinned bytes. {job.hint}".strip()
+            )
+
+
+def _prepare_dest(dest: Path, label: str) -> None:
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _output_error(f"the {label} data folder {dest}", exc) from exc
+
+
+def fetch_files(
+    paths: Iterable[str],
+    manifest: Mapping[str, str],
+    dest: str | os.PathLike[str],
+    source: str | os.PathLike[str] | Source,
+    *,
+    label: str = "dataset",
+    hint: str = "",
+    retries: int = 3,
+    backoff: float = 0.5,
+    timeout: float = 30.0,
+    workers: int = 8,
+    progress: bool = False,
+) -> FetchReport:
+    """Make ``dest/<path>`` a verified copy of every path, fetching only what is missing or wrong.
+
+    Parameters
+    ----------
+    paths
+        Relative paths (``/``-separated) to fetch; each must be in ``manifest``.
+    manifest
+        ``{relative path: sha256 hex}`` pinned checksums.
+    dest
+        Destination folder (created if needed).
+    source
+        Base URL (``http(s)://``), existing folder, ``file://`` URL, or a :class:`Source`.
+    label, hint
+        Name used in messages (``"NAB"``) and a sentence appended to download
+        errors telling the user what to do (``"Set BENCH_NAB_SOURCE to ..."``).
+    retries
+        Tries per file for network failures (at least 1).
+    backoff
+        Base delay in seconds: the k-th retry waits ``backoff * 2**(k-1)``; 0 for tests.
+    timeout
+        Seconds to wait for a connection or for the next bytes.
+    workers
+        Files fetched in parallel.
+    progress
+        Show a tqdm bar (one tick per file) on stderr.
+
+    Returns
+    -------
+    FetchReport
+        Which paths were downloaded and which were already present and verified.
+
+    Raises
+    ------
+    DownloadError
+        A file could not be fetched (network failure after ``retries`` tries,
+        HTTP 4xx, missing from the source folder, bad source).
+    ChecksumError
+        A file's bytes did not match its sha256 twice in a row.
+    OutputError
+        ``dest`` cannot be created or written.
+    """
+    rels = list(dict.fromkeys(paths))
+    unknown = [p for p in rels if p not in manifest]
+    if unknown:
+        raise DownloadError(
+            f"No pinned checksum for {label} file(s) {', '.join(unknown[:5])}; refusing to fetch unverified files."
+        )
+    if retries < 1:
+        raise ParameterError(f"retries must be at least 1; got {retries}.")
+    dest = Path(dest)
+    report = FetchReport(dest=dest)
+    todo: list[str] = []
+    for rel in rels:
+        (report.skipped if _is_verified(dest / rel, manifest[rel]) else todo).append(rel)
+    if not todo:
+        return report
+    _prepare_dest(dest, label)
+    src = source if isinstance(source, Source) else parse_source(source, hint=hint)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc=f"Fetching {label}", unit="file")
+    job = _Job(src, dest, label, hint, retries, backoff, timeout)
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo))), thread_name_prefix="fetch")
+    try:
+        futures = {pool.submit(_fetch_one, job, rel, manifest[rel]): rel for rel in todo}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for fut in done:
+                fut.result()  # re-raises the first failure; the finally cancels the rest
+                report.downloaded.append(futures[fut])
+                if bar is not None:
+                    bar.update(1)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        job.close()
+        if bar is not None:
+            bar.close()
+    report.downloaded.sort(key=rels.index)
+    return report
