@@ -97,3 +97,24 @@ def test_module_entry_point_lists_detectors_datasets_and_metrics() -> None:
         assert word in proc.stdout
     helped = subprocess.run([sys.executable, "-m", "bench", "run", "--help"], capture_output=True, text=True, timeout=60)
     assert helped.returncode == 0 and "--detector" in helped.stdout and "BENCH" not in helped.stderr
+
+
+def test_evaluate_external_nab_scores_prints_json_equal_to_nab(
+    tmp_path: Path, nab_mirror: Path, nab_reference: Path, monkeypatch: pytest.MonkeyPatch, capsys  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("BENCH_NAB_SOURCE", str(nab_mirror))
+    code = main(["evaluate", "--dataset", "nab", "--scores", str(nab_reference / "windowedGaussian"),
+                 "--metrics", "nab", "--format", "json", "--data-dir", str(tmp_path), "-q"])
+    assert code == 0
+    got = json.loads(capsys.readouterr().out)
+    expected = json.loads((nab_reference / "expected.json").read_text())["windowedGaussian"]
+    for profile, want in expected.items():
+        assert got[profile]["normalised_score"] == pytest.approx(want["normalised_score"], abs=1e-6)
+        assert got[profile]["raw_score"] == pytest.approx(want["raw_score"], abs=1e-6)
+    missing = tmp_path / "partial"
+    (missing / "realKnownCause").mkdir(parents=True)
+    (missing / "realKnownCause" / "nyc_taxi.csv").write_text("anomaly_score\n0.5\n")
+    assert main(["evaluate", "--dataset", "nab", "--scores", str(missing), "--metrics", "nab",
+                 "--data-dir", str(tmp_path), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "No scores file for 57 series" in err and "art_daily_no_noise" in err
