@@ -15,6 +15,13 @@ from bench.errors import ParameterError, UnknownNameError
 # short name -> "module:attribute"
 DETECTORS: dict[str, str] = {
     "lstm": "bench.detectors.lstm:LSTMDetector",
+    "zscore": "bench.detectors.statistical:ZScoreDetector",
+    "gaussian": "bench.detectors.statistical:GaussianDetector",
+    "mad": "bench.detectors.statistical:MADDetector",
+    "iforest": "bench.detectors.iforest:IsolationForestDetector",
+    "autoencoder": "bench.detectors.autoencoder:AutoencoderDetector",
+    "random": "bench.detectors.trivial:RandomDetector",
+    "null": "bench.detectors.trivial:NullDetector",
 }
 
 # short name -> "module:loader"; a loader is ``load(data_dir=None, **options) -> list[Series]``

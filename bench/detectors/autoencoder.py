@@ -1,0 +1,190 @@
+"""Autoencoder over sliding windows: the reconstruction error of a window's last point is its score.
+
+A dense (fully connected) autoencoder in PyTorch, trained on the training
+part's windows to reproduce them through a narrow bottleneck; windows unlike
+the training data reconstruct badly. The reconstruction-error principle is
+that of Sakurada & Yairi, "Anomaly Detection Using Autoencoders with
+Nonlinear Dimensionality Reduction" (MLSDA 2014), applied to sliding
+windows as in PyOD's ``AutoEncoder`` and TimeEval's baselines. Torch is
+imported by this module only, so other detectors never load it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from bench.detectors import _windows
+from bench.detectors.base import Detector, check_positive_int, fill_warmup
+from bench.errors import NotFittedError, ParameterError
+
+
+def _resolve_device(device: str) -> str:
+    """``"auto"`` becomes ``"cuda"`` when a GPU is visible, else ``"cpu"`` (as for the LSTM)."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ParameterError(f"device={device!r} but CUDA is not available; use device='auto' or 'cpu'.")
+    return device
+
+
+class _DenseAutoencoder(torch.nn.Module):
+    """``inputs -> hidden -> latent -> hidden -> inputs`` with ReLU between layers."""
+
+    def __init__(self, n_inputs: int, hidden: int, latent: int) -> None:
+        super().__init__()
+        self.net = torch.nn.Sequential(
+            torch.nn.Linear(n_inputs, hidden),
+            torch.nn.ReLU(),
+            torch.nn.Linear(hidden, latent),
+            torch.nn.ReLU(),
+            torch.nn.Linear(latent, hidden),
+            torch.nn.ReLU(),
+            torch.nn.Linear(hidden, n_inputs),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class AutoencoderDetector(Detector):
+    """Dense autoencoder on sliding windows; score of t = reconstruction error of ``x[t]`` in its window.
+
+    Parameters
+    ----------
+    window_size
+        w, the window length. The window ``x[t-w+1 : t+1]`` ends at the point
+        it scores, so the detector is causal; the first ``w - 1`` points have
+        no window and score 0.0 (``n_warmup_ = w - 1``).
+    hidden_size, latent_size
+        Widths of the hidden layers and of the bottleneck.
+    epochs, batch_size, learning_rate
+        Adam on the mean squared reconstruction error, mini-batches shuffled
+        by the seed; a fixed number of epochs (the last epoch's weights).
+    device
+        ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda[:k]"``.
+    seed
+        Seeds weight initialisation and shuffling; same seed, same scores
+        bit for bit on CPU.
+
+    Notes
+    -----
+    Values are standardised per channel with the training part's mean and
+    standard deviation (a constant channel gets standard deviation 1, so
+    constant input trains and scores without error). Multivariate windows
+    are flattened time-major to ``w * d`` inputs. The score is the L2 norm
+    over channels of the error on the window's *last* point, not the whole
+    window's error: a spike then scores high at its own time, rather than
+    spreading over the ``w`` windows that contain it.
+    """
+
+    def __init__(
+        self,
+        *,
+        window_size: int = 16,
+        hidden_size: int = 32,
+        latent_size: int = 8,
+        epochs: int = 30,
+        batch_size: int = 64,
+        learning_rate: float = 1e-3,
+        device: str = "auto",
+        seed: int = 0,
+    ) -> None:
+        self.window_size = window_size
+        self.hidden_size = hidden_size
+        self.latent_size = latent_size
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.device = device
+        self.seed = seed
+
+    @classmethod
+    def _test_params(cls) -> dict[str, Any]:
+        return {"window_size": 8, "hidden_size": 16, "latent_size": 4, "epochs": 15, "device": "cpu"}
+
+    def min_length(self) -> int:
+        w = self.window_size  # checked by _validate_params, which runs after this
+        return w if isinstance(w, int) and not isinstance(w, bool) and w >= 1 else 1
+
+    def _min_length_why(self) -> str:
+        return f"one window of window_size={self.window_size}"
+
+    def _validate_params(self) -> None:
+        name = type(self).__name__
+        for p in ("window_size", "hidden_size", "latent_size", "epochs", "batch_size"):
+            check_positive_int(name, p, getattr(self, p))
+        check_positive_int(name, "seed", self.seed, minimum=0)
+        if not float(self.learning_rate) > 0:
+            raise ParameterError(f"{name}: learning_rate must be > 0; got {self.learning_rate!r}.")
+        if not isinstance(self.device, str):
+            raise ParameterError(f"{name}: device must be 'auto', 'cpu' or 'cuda[:k]'; got {self.device!r}.")
+
+    # ------------------------------------------------------------------ fit
+    def _fit(self, X: NDArray[np.float64]) -> None:
+        self.device_ = _resolve_device(self.device)
+        self.mean_ = X.mean(axis=0)
+        std = X.std(axis=0)
+        self.std_ = np.where(std > 0, std, 1.0)
+        w = int(self.window_size)
+        windows = _windows.trailing_windows((X - self.mean_) / self.std_, w)
+        n = windows.shape[0]
+        dev = self.device_
+        with torch.random.fork_rng(devices=[] if dev == "cpu" else None):
+            torch.manual_seed(int(self.seed))
+            model = _DenseAutoencoder(windows.shape[1], int(self.hidden_size), int(self.latent_size)).to(dev)
+            gen = torch.Generator().manual_seed(int(self.seed))
+            data = torch.as_tensor(windows, dtype=torch.float32, device=dev)
+            optimiser = torch.optim.Adam(model.parameters(), lr=float(self.learning_rate))
+            loss_fn = torch.nn.MSELoss()
+            self.history_: list[dict[str, float]] = []
+            model.train()
+            for epoch in range(int(self.epochs)):
+                order = torch.randperm(n, generator=gen).to(dev)
+                total = 0.0
+                for start in range(0, n, int(self.batch_size)):
+                    batch = data[order[start : start + int(self.batch_size)]]
+                    optimiser.zero_grad()
+                    loss = loss_fn(model(batch), batch)
+                    loss.backward()
+                    optimiser.step()
+                    total += float(loss.detach()) * batch.shape[0]
+                self.history_.append({"epoch": epoch + 1, "train_loss": total / n})
+        model.eval()
+        self.model_ = model
+        self.n_warmup_ = w - 1
+        self._history = ((X - self.mean_) / self.std_)[X.shape[0] - (w - 1) :] if w > 1 else X[:0].copy()
+
+    # ---------------------------------------------------------------- score
+    def _last_point_error(self, windows: NDArray[np.float64]) -> NDArray[np.float64]:
+        """L2 error over channels on the last point of each flattened window (rows of ``windows``)."""
+        d = self.n_features_in_
+        out = np.empty(windows.shape[0], dtype=np.float64)
+        chunk = 4096
+        with torch.no_grad():
+            for start in range(0, windows.shape[0], chunk):
+                part = windows[start : start + chunk]
+                batch = torch.as_tensor(part, dtype=torch.float32, device=self.device_)
+                recon = self.model_(batch)[:, -d:].cpu().numpy().astype(np.float64)
+                target = batch[:, -d:].cpu().numpy().astype(np.float64)
+                out[start : start + chunk] = np.sqrt(((recon - target) ** 2).sum(axis=1))
+        return out
+
+    def _score(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
+        w = int(self.window_size)
+        windows = _windows.trailing_windows((X - self.mean_) / self.std_, w)
+        scores = np.zeros(X.shape[0], dtype=np.float64)
+        scores[w - 1 :] = self._last_point_error(windows)
+        return fill_warmup(scores, w - 1, floor=0.0)
+
+    def update(self, x: Any) -> float:
+        """Score the window the new point completes, then keep the point (the model does not learn online)."""
+        if not getattr(self, "is_fitted_", False):
+            raise NotFittedError("AutoencoderDetector is not fitted; call fit(train) before update().")
+        z = (np.asarray(x, dtype=np.float64).reshape(-1) - self.mean_) / self.std_
+        window = np.vstack((self._history, z[None, :]))
+        self._history = window[1:]
+        return float(self._last_point_error(window.reshape(1, -1))[0])
