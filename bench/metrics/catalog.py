@@ -16,8 +16,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bench.errors import UnknownNameError
+from bench.metrics.affiliation import affiliation_pr
+from bench.metrics.auc import auc_pr, auc_roc
+from bench.metrics.event import event_prf
 from bench.metrics.latency import alarm_stats, detection_delay
+from bench.metrics.pa_k import pa_k_auc, pa_k_prf
 from bench.metrics.point import best_f1_threshold, point_adjusted_prf, point_prf
+from bench.metrics.range_based import range_prf
+from bench.metrics.vus import DEFAULT_WINDOW, vus
+
+PA_K = 20.0
+"""The K (percent of an event's points that must be flagged) of the reported ``pa_k_f1``."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,39 @@ def _oracle(e: SeriesEval) -> dict[str, float]:
     return {"oracle_best_f1": best.f1, "oracle_best_f1_threshold": best.threshold}
 
 
+def _pa_k(e: SeriesEval) -> dict[str, float]:
+    return {"pa_k_f1": pa_k_prf(e.y_true, e.y_pred, PA_K).f1, "pa_k_auc": pa_k_auc(e.y_true, e.y_pred)}
+
+
+def _oracle_pa(e: SeriesEval) -> dict[str, float]:
+    best = best_f1_threshold(e.y_true, e.y_score, adjusted=True)
+    return {"oracle_best_pa_f1": best.f1, "oracle_best_pa_f1_threshold": best.threshold}
+
+
+def _auc(e: SeriesEval) -> dict[str, float]:
+    return {"auc_roc": auc_roc(e.y_true, e.y_score), "auc_pr": auc_pr(e.y_true, e.y_score)}
+
+
+def _vus(e: SeriesEval) -> dict[str, float]:
+    v = vus(e.y_true, e.y_score, DEFAULT_WINDOW)
+    return {"vus_roc": v.roc, "vus_pr": v.pr}
+
+
+def _range(e: SeriesEval) -> dict[str, float]:
+    r = range_prf(e.y_true, e.y_pred)
+    return {"range_precision": r.precision, "range_recall": r.recall, "range_f1": r.f1}
+
+
+def _event(e: SeriesEval) -> dict[str, float]:
+    r = event_prf(e.y_true, e.y_pred)
+    return {"event_precision": r.precision, "event_recall": r.recall, "event_f1": r.f1}
+
+
+def _affiliation(e: SeriesEval) -> dict[str, float]:
+    a = affiliation_pr(e.y_true, e.y_pred)
+    return {"affiliation_precision": a.precision, "affiliation_recall": a.recall}
+
+
 def _delay(e: SeriesEval) -> dict[str, float]:
     d = detection_delay(e.y_true, e.y_pred, e.timestamps)
     out = {
@@ -78,14 +120,23 @@ FAMILIES: dict[str, MetricFamily] = {
     for f in (
         MetricFamily("point", _point, "point-wise precision/recall/F1 at the label-free threshold", poolable=True),
         MetricFamily("pa", _pa, "point-adjusted precision/recall/F1 (Xu et al. 2018); lenient", poolable=True),
+        MetricFamily("pa_k", _pa_k, f"PA%K F1 at K={PA_K:g} and its area over K=0..100 (Kim et al. 2022)"),
         MetricFamily("oracle_f1", _oracle, "ORACLE best point-wise F1 over every threshold", oracle=True),
+        MetricFamily(
+            "oracle_pa_f1", _oracle_pa, "ORACLE best point-adjusted F1 over every distinct score", oracle=True
+        ),
+        MetricFamily("auc", _auc, "threshold-free AUC-ROC and AUC-PR (average precision)"),
+        MetricFamily("vus", _vus, f"threshold-free VUS-ROC / VUS-PR, buffer up to {DEFAULT_WINDOW} (TSB-AD default)"),
+        MetricFamily("range", _range, "range-based precision/recall/F1 (Tatbul et al. 2018; prts defaults)"),
+        MetricFamily("event", _event, "event-wise recall, point-wise precision, composite F1 (Garg et al. 2021)"),
+        MetricFamily("affiliation", _affiliation, "affiliation precision/recall (Huet et al. 2022)"),
         MetricFamily("delay", _delay, "detection delay of detected events and fraction detected"),
         MetricFamily("alarms", _alarms, "number and rate of alarms at the label-free threshold"),
     )
 }
 
 # Families in every run's metrics.csv unless --metrics says otherwise.
-DEFAULT_FAMILIES: tuple[str, ...] = ("point", "pa", "oracle_f1", "delay", "alarms")
+DEFAULT_FAMILIES: tuple[str, ...] = ("point", "pa", "pa_k", "oracle_f1", "auc", "vus", "delay", "alarms")
 
 
 def resolve(keys: list[str] | tuple[str, ...]) -> list[MetricFamily]:

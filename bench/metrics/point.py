@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -81,13 +81,70 @@ def point_adjusted_prf(y_true: ArrayLike, y_pred: ArrayLike) -> PRF:
     return point_prf(t, adjust_predictions(t, y_pred))
 
 
-def segment_max(
-    values: NDArray[np.float64], starts: NDArray[np.int64], ends: NDArray[np.int64]
-) -> NDArray[np.float64]:
+def segment_max(values: NDArray[np.float64], starts: NDArray[np.int64], ends: NDArray[np.int64]) -> NDArray[np.float64]:
     """Maximum of ``values[starts[i]:ends[i]]`` for each non-empty, non-overlapping segment."""
     padded = np.append(values, values.min() if values.size else 0.0)
     bounds = np.column_stack((starts, ends)).ravel()
     return np.maximum.reduceat(padded, bounds)[::2]
+
+
+class PRFCurve(NamedTuple):
+    """Precision, recall and F1 at each threshold of a sweep (arrays aligned with ``thresholds``)."""
+
+    thresholds: NDArray[np.float64]
+    precision: NDArray[np.float64]
+    recall: NDArray[np.float64]
+    f1: NDArray[np.float64]
+
+
+def prf_curve(
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    thresholds: ArrayLike | None = None,
+    *,
+    adjusted: bool = False,
+    strict: bool = False,
+) -> PRFCurve:
+    """Point-wise (or point-adjusted) precision / recall / F1 at many thresholds at once.
+
+    Alarms are ``score >= t`` (``strict=False``, this suite's convention) or
+    ``score > t`` (``strict=True``, the convention of TSB-AD's and most
+    papers' PA-F1 sweeps, which use ``np.linspace(min, max, 100)`` as
+    thresholds). ``thresholds=None`` sweeps every distinct score, descending.
+    With ``adjusted=True`` alarms are point-adjusted first (Xu et al. 2018):
+    an event counts entirely as found when its maximum score passes.
+
+    Computed in O((n + m) log n) for m thresholds by sorting the scores and
+    counting with ``searchsorted``, never by a loop over thresholds.
+
+    Edge cases as :func:`point_prf` at every threshold (no alarms gives
+    precision 0; no labelled anomalies gives recall 0).
+    """
+    t = binary(y_true, "y_true")
+    s = scores(y_score)
+    same_length(t, s, "y_true", "y_score")
+    thr = np.unique(s)[::-1] if thresholds is None else scores(thresholds, "thresholds")
+    side: Literal["left", "right"] = "right" if strict else "left"
+    normal = np.sort(s[~t])
+    fp = normal.size - np.searchsorted(normal, thr, side=side)
+    if adjusted and t.any():
+        starts, ends = event_bounds(t)
+        event_max = segment_max(s, starts, ends)
+        order = np.argsort(event_max)
+        lengths = (ends - starts)[order]
+        cum_from_top = np.concatenate((np.cumsum(lengths[::-1])[::-1], [0]))
+        tp = cum_from_top[np.searchsorted(event_max[order], thr, side=side)]
+    else:
+        anomal = np.sort(s[t])
+        tp = anomal.size - np.searchsorted(anomal, thr, side=side)
+    tp = tp.astype(np.float64)
+    fp = fp.astype(np.float64)
+    n_pos = float(np.count_nonzero(t))
+    precision = np.divide(tp, tp + fp, out=np.zeros_like(tp), where=(tp + fp) > 0)
+    recall = tp / n_pos if n_pos > 0 else np.zeros_like(tp)
+    denom = precision + recall
+    f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(tp), where=denom > 0)
+    return PRFCurve(thr.astype(np.float64), precision, recall, f1)
 
 
 def best_f1_threshold(y_true: ArrayLike, y_score: ArrayLike, *, adjusted: bool = False) -> BestF1:
@@ -96,39 +153,23 @@ def best_f1_threshold(y_true: ArrayLike, y_score: ArrayLike, *, adjusted: bool =
     This reads the labels, so it is an upper bound, not a deployable
     threshold; outputs name it ``oracle``. With ``adjusted=True`` the F1 is
     point-adjusted (Xu et al. 2018). Computed in O(n log n) by sorting the
-    scores and accumulating true/false positives, instead of a loop over
-    thresholds. Ties: the highest threshold achieving the best F1 wins.
+    scores and accumulating true/false positives (:func:`prf_curve`), instead
+    of a loop over thresholds. Ties: the highest threshold achieving the best
+    F1 wins.
+
+    Differs deliberately from TSB-AD's ``metric_PointF1PA`` sweep, which tries
+    100 evenly spaced thresholds with ``score > t``: every one of those alarm
+    sets is also reached here, so our oracle is >= theirs (equal when the
+    best alarm set is among their 100).
 
     Edge cases: no labelled anomalies gives F1 0 at threshold ``max(score)``.
     """
     t = binary(y_true, "y_true")
     s = scores(y_score)
     same_length(t, s, "y_true", "y_score")
-    n_pos = int(t.sum())
-    if s.size == 0 or n_pos == 0:
+    if s.size == 0 or not t.any():
         top = float(s.max()) if s.size else 0.0
         return BestF1(top, 0.0, 0.0, 0.0)
-    thresholds = np.unique(s)[::-1]  # descending distinct scores
-    # false positives: normal points with score >= threshold
-    normal = np.sort(s[~t])
-    fp = normal.size - np.searchsorted(normal, thresholds, side="left")
-    if adjusted:
-        starts, ends = event_bounds(t)
-        event_max = segment_max(s, starts, ends)
-        order = np.argsort(event_max)
-        sorted_max = event_max[order]
-        lengths = (ends - starts)[order]
-        # length of events whose max >= threshold, plus flagged points are all of those events
-        cum_from_top = np.concatenate((np.cumsum(lengths[::-1])[::-1], [0]))
-        tp = cum_from_top[np.searchsorted(sorted_max, thresholds, side="left")]
-    else:
-        anomal = np.sort(s[t])
-        tp = anomal.size - np.searchsorted(anomal, thresholds, side="left")
-    tp = tp.astype(np.float64)
-    fp = fp.astype(np.float64)
-    precision = np.divide(tp, tp + fp, out=np.zeros_like(tp), where=(tp + fp) > 0)
-    recall = tp / n_pos
-    denom = precision + recall
-    f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(tp), where=denom > 0)
-    i = int(np.argmax(f1))
-    return BestF1(float(thresholds[i]), float(precision[i]), float(recall[i]), float(f1[i]))
+    curve = prf_curve(t, s, adjusted=adjusted)
+    i = int(np.argmax(curve.f1))
+    return BestF1(float(curve.thresholds[i]), float(curve.precision[i]), float(curve.recall[i]), float(curve.f1[i]))
