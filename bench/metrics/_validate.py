@@ -14,10 +14,13 @@ def binary(y: ArrayLike, name: str) -> NDArray[np.bool_]:
     if arr.ndim != 1:
         raise DataError(f"{name} must be 1-D; got shape {arr.shape}.")
     if arr.dtype != bool:
-        if arr.size and not np.isin(arr, (0, 1)).all():
-            bad = np.flatnonzero(~np.isin(arr, (0, 1)))[0]
-            raise DataError(f"{name} must be 0/1; got {arr[bad]!r} at index {bad}.")
-        arr = arr.astype(bool)
+        as_bool = arr != 0
+        # 0/1 check without np.isin (a hash/sort per call): x is 0 or 1 exactly when x == (x != 0)
+        ok = arr == as_bool
+        if arr.size and not ok.all():
+            bad = int(np.flatnonzero(~ok)[0])
+            raise DataError(f"{name} must be 0/1; got {arr[bad].item()!r} at index {bad}.")
+        arr = as_bool
     return arr
 
 
