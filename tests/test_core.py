@@ -78,3 +78,18 @@ def test_threshold_strategies() -> None:
     assert oracle.threshold(scores, labels=np.array([0, 0, 0, 1, 1])) == 3.0
     with pytest.raises(ParameterError, match="oracle"):
         oracle.threshold(scores)
+
+
+def test_nab_corpus_threshold_is_an_oracle_over_the_corpus() -> None:
+    from bench.metrics.nab import NabSeries
+    from bench.metrics.thresholds import NabCorpusThreshold
+
+    # one window [6, 8) after a 2-point probation; the window's rows score 0.9, one early normal row 0.95
+    scores = np.array([0.0, 0.0, 0.1, 0.95, 0.1, 0.1, 0.9, 0.9, 0.1, 0.1])
+    strategy = NabCorpusThreshold("standard")
+    assert strategy.oracle and strategy.name == "oracle_nab_corpus(standard)"
+    # the best threshold detects the window (0.9) and accepts the false positive at 0.95,
+    # or stays above 0.95 and misses it: detecting is worth far more than one FP's cost
+    assert strategy.corpus_threshold([NabSeries(scores, [(6, 8)], 2)]) == 0.9
+    with pytest.raises(ParameterError, match="Unknown NAB profile"):
+        NabCorpusThreshold("fast").corpus_threshold([NabSeries(scores, [(6, 8)], 2)])

@@ -8,7 +8,7 @@ output that uses it says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -134,3 +134,32 @@ class BestF1Oracle(ThresholdStrategy):
 
 
 DEFAULT = TrainMeanStd(k=3.0)
+
+
+@dataclass(frozen=True)
+class NabCorpusThreshold:
+    """ORACLE, corpus-level: NAB's threshold, optimised over every series at once for one cost profile.
+
+    NAB (Lavin & Ahmad 2015; ``nab/optimizer.py``) picks the single threshold
+    that maximises the corpus score against the labelled windows, so it reads
+    the labels and is reported as an oracle like the best-F1 threshold. It
+    applies to a whole corpus, not one series: :meth:`corpus_threshold` takes
+    every series' scores, windows and probationary length
+    (:class:`bench.metrics.nab.NabSeries`). NAB runs record it per profile as
+    the ``nab_<profile>_threshold`` metric.
+    """
+
+    oracle: ClassVar[bool] = True
+    profile: str = "standard"
+
+    @property
+    def name(self) -> str:
+        return f"oracle_nab_corpus({self.profile})"
+
+    def corpus_threshold(self, corpus: list[Any]) -> float:
+        from bench.metrics.nab import load_profiles, nab_optimise_threshold
+
+        profiles = load_profiles()
+        if self.profile not in profiles:
+            raise ParameterError(f"Unknown NAB profile {self.profile!r}. Available: {', '.join(profiles)}.")
+        return nab_optimise_threshold(corpus, profiles[self.profile])[0]
