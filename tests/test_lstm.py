@@ -81,3 +81,16 @@ def test_device_auto_resolves_to_an_available_device() -> None:
     if not torch.cuda.is_available():
         with pytest.raises(ParameterError, match="CUDA is not available"):
             resolve_device("cuda")
+
+
+def test_centred_windows_recover_after_a_level_shift() -> None:
+    # a sine that jumps up by 5 training standard deviations half-way through the test part
+    x = np.sin(2 * np.pi * np.arange(600) / 25) + 0.05 * np.random.default_rng(3).standard_normal(600)
+    x[450:] += 5 * x[:300].std()
+    late = slice(520, 600)
+    centred = LSTMDetector(**SMALL, centre_windows=True).fit(x[:300]).score(x)
+    levels = LSTMDetector(**SMALL, centre_windows=False).fit(x[:300]).score(x)
+    # the shift itself stands out in both, but only the centred model forgets it once past
+    assert centred[450] > 5 * np.median(centred[320:440])
+    assert np.median(centred[late]) < 2 * np.median(centred[320:440])
+    assert np.median(levels[late]) > np.median(centred[late])
