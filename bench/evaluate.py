@@ -13,6 +13,11 @@ Aggregation, named in the ``series`` column of the records:
   P/R/F1), computed once over all series' evaluated parts together, so
   long series weigh more;
 - ``(corpus)``: NAB's corpus-level score (threshold optimised over all series).
+
+A series with no labelled anomaly in its evaluated part (NAB's
+``artificialNoAnomaly``) has no precision, recall, F1, AUC or delay: those values are
+recorded as NaN, so ``(mean)`` is over the series where they are defined,
+while its alarms still count as false positives in ``(pooled)`` and NAB.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from bench.series import Series
 
 COLUMNS = ["dataset", "series", "detector", "seed", "metric", "value"]
 COST_METRICS = ("fit_seconds", "score_seconds", "us_per_point")
+# what stays defined on a series without any labelled anomaly
+DEFINED_WITHOUT_ANOMALIES = frozenset({"threshold", "alarms", "alarm_rate", "events", "events_detected", *COST_METRICS})
 
 
 def series_eval(
@@ -85,6 +92,8 @@ def evaluate(
         values: dict[str, float] = {"threshold": threshold}
         for fam in families:
             values.update(fam.compute(ev))
+        if not ev.y_true.any():
+            values = {m: (v if m in DEFINED_WITHOUT_ANOMALIES else float("nan")) for m, v in values.items()}
         values.update({m: float(rec[m]) for m in COST_METRICS if m in rec})
         rows.extend((s.dataset, s.name, det, seed, m, float(v)) for m, v in values.items())
     frame = pd.DataFrame(rows, columns=COLUMNS)

@@ -48,3 +48,10 @@ def tiny(data_dir=None, *, progress: bool = False, n_series: int = 3):  # type: 
         ts = (np.datetime64("2020-01-01T00:00") + np.arange(n) * np.timedelta64(5, "m")).astype("datetime64[ns]")
         out.append(Series("tiny", f"s{i}", x, y, timestamps=ts, train_end=300))
     return out
+
+
+def mixed(data_dir=None, *, progress: bool = False):  # type: ignore[no-untyped-def]
+    """One series with spikes and one without any labelled anomaly."""
+    x, y = sine_with_spikes(seed=0)
+    return [Series("mixed", "spiky", x, y, train_end=300), Series("mixed", "clean", x[:300].copy().repeat(2)[:600],
+                                                                  np.zeros(600, np.int8), train_end=300)]

@@ -183,7 +183,9 @@ def test_metrics_reject_bad_input():
 
 
 def test_catalogue_families_and_defaults():
-    assert catalog.DEFAULT_FAMILIES == ("point", "pa", "pa_k", "oracle_f1", "auc", "vus", "delay", "alarms")
+    assert catalog.DEFAULT_FAMILIES == (
+        "point", "pa", "pa_k", "oracle_f1", "oracle_pa_f1", "auc", "vus", "delay", "alarms"
+    )
     rng = np.random.default_rng(1)
     y = np.zeros(500, np.int8)
     y[100:120] = 1

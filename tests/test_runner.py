@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+
+import numpy as np
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,18 @@ def test_unwritable_out_is_one_clear_error(tmp_path: Path, capsys) -> None:  # t
 def test_plugin_that_is_not_a_detector_is_refused(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert run(tmp_path / "r", "--detector", "_plugins:NotADetector") == 2
     assert "does not implement the detector interface" in capsys.readouterr().err
+
+
+def test_series_without_anomalies_are_left_out_of_means_but_count_when_pooled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(registry.DATASETS, "mixed", "_plugins:mixed")
+    out = tmp_path / "r"
+    assert main(["run", "--dataset", "mixed", "--out", str(out), "-q", "--no-baselines",
+                 "--detector", "_plugins:AbsDetector", "--threshold", "quantile:0.9"]) == 0
+    m = read_metrics(out / "metrics.csv").set_index(["series", "metric"]).value
+    assert np.isnan(m[("clean", "f1")]) and np.isnan(m[("clean", "recall")])
+    assert m[("clean", "alarms")] > 0  # the quantile threshold flags 10% of the clean series
+    assert m[("(mean)", "f1")] == m[("spiky", "f1")]  # mean over the series where F1 is defined
+    # pooled precision counts the clean series' alarms as false positives
+    assert m[("(pooled)", "precision")] < m[("spiky", "precision")]

@@ -136,7 +136,9 @@ FAMILIES: dict[str, MetricFamily] = {
 }
 
 # Families in every run's metrics.csv unless --metrics says otherwise.
-DEFAULT_FAMILIES: tuple[str, ...] = ("point", "pa", "pa_k", "oracle_f1", "auc", "vus", "delay", "alarms")
+DEFAULT_FAMILIES: tuple[str, ...] = (
+    "point", "pa", "pa_k", "oracle_f1", "oracle_pa_f1", "auc", "vus", "delay", "alarms"
+)
 
 
 def resolve(keys: list[str] | tuple[str, ...]) -> list[MetricFamily]:
