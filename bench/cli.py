@@ -71,8 +71,10 @@ def parse_params(items: Sequence[str], detectors: Sequence[str], datasets: Seque
             # a loader that forwards **options names the function whose signature lists them
             sig = inspect.signature(getattr(loader, "options_signature", loader))
             defaults = {
-                p.name: p.default for p in sig.parameters.values()
-                if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in ("data_dir", "progress", "source")
+                p.name: p.default
+                for p in sig.parameters.values()
+                if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+                and p.name not in ("data_dir", "progress", "source")
             }
         else:
             raise ParameterError(
@@ -116,7 +118,10 @@ def _say(args: argparse.Namespace, text: str) -> None:
 
 # --------------------------------------------------------------------------- commands
 def load_series(
-    datasets: list[str], data_dir: str | None, options: dict[str, dict[str, Any]], pattern: str | None,
+    datasets: list[str],
+    data_dir: str | None,
+    options: dict[str, dict[str, Any]],
+    pattern: str | None,
     progress: bool,
 ) -> list[Any]:
     from bench import registry
@@ -236,9 +241,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             raise ParameterError("--scores needs --dataset (the labels to score against), e.g. --dataset nab.")
         keys = _split(args.metrics) if args.metrics else ["nab"]
         if keys != ["nab"] or _split(args.dataset) != ["nab"]:
-            raise ParameterError(
-                "Scoring a folder of external scores supports --dataset nab --metrics nab for now."
-            )
+            raise ParameterError("Scoring a folder of external scores supports --dataset nab --metrics nab for now.")
         from bench.scorefiles import evaluate_nab_dir
 
         series = load_series(["nab"], args.data_dir, {}, None, _progress(args))
@@ -283,7 +286,9 @@ def _threshold_arg(config: dict[str, Any]) -> str:
 
 def cmd_datasets_fetch(args: argparse.Namespace) -> int:
     if args.name != "nab":
-        raise UnknownNameError(f"Nothing to fetch for {args.name!r}: only 'nab' is downloaded (yahoo-synth is generated).")
+        raise UnknownNameError(
+            f"Nothing to fetch for {args.name!r}: only 'nab' is downloaded (yahoo-synth is generated)."
+        )
     from bench.datasets import nab
 
     path = nab.fetch(args.data_dir, progress=_progress(args))
@@ -320,40 +325,66 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes")
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    common.add_argument(
-        "--data-dir", help="where datasets are downloaded (default: $BENCH_DATA_DIR or ./datasets)"
-    )
+    common.add_argument("--data-dir", help="where datasets are downloaded (default: $BENCH_DATA_DIR or ./datasets)")
 
     parser = argparse.ArgumentParser(
-        prog="python -m bench", description="Benchmark time-series anomaly detectors on labelled datasets.",
+        prog="python -m bench",
+        description="Benchmark time-series anomaly detectors on labelled datasets.",
         parents=[common],
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", parents=[common], help="run detectors on a dataset, evaluate, write a results folder",
-                         description="Fit each detector on each series' training part, score the whole series, "
-                         "evaluate, and write results/<run-id>/ (config.json, scores/, metrics.csv, summary.md).")
-    run.add_argument("--detector", default=DEFAULT_DETECTOR,
-                     help="detector name(s), comma-separated, or module:Class (default: lstm); see 'list'")
-    run.add_argument("--dataset", default=DEFAULT_DATASET, help="dataset name(s), comma-separated (default: yahoo-synth)")
-    run.add_argument("--param", action="append", default=[], metavar="OWNER.NAME=VALUE",
-                     help="a detector or dataset parameter, e.g. lstm.window_size=30 or yahoo-synth.n_series=5 (repeatable)")
+    run = sub.add_parser(
+        "run",
+        parents=[common],
+        help="run detectors on a dataset, evaluate, write a results folder",
+        description="Fit each detector on each series' training part, score the whole series, "
+        "evaluate, and write results/<run-id>/ (config.json, scores/, metrics.csv, summary.md).",
+    )
+    run.add_argument(
+        "--detector",
+        default=DEFAULT_DETECTOR,
+        help="detector name(s), comma-separated, or module:Class (default: lstm); see 'list'",
+    )
+    run.add_argument(
+        "--dataset", default=DEFAULT_DATASET, help="dataset name(s), comma-separated (default: yahoo-synth)"
+    )
+    run.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="OWNER.NAME=VALUE",
+        help="a detector or dataset parameter, e.g. lstm.window_size=30 or yahoo-synth.n_series=5 (repeatable)",
+    )
     run.add_argument("--series", metavar="GLOB", help="only series whose name matches, e.g. 'realKnownCause/*'")
     run.add_argument("--seed", type=int, default=0, help="random seed given to every detector (default: 0)")
     run.add_argument("--seeds", help="several seeds, comma-separated (overrides --seed)")
-    run.add_argument("--metrics", help="metric families, comma-separated (default: the honest headline set); see 'list'")
-    run.add_argument("--threshold", default="train_mean_std:3",
-                     help="label-free threshold: train_mean_std:K (default, K=3), quantile:Q or fixed:VALUE")
+    run.add_argument(
+        "--metrics", help="metric families, comma-separated (default: the honest headline set); see 'list'"
+    )
+    run.add_argument(
+        "--threshold",
+        default="train_mean_std:3",
+        help="label-free threshold: train_mean_std:K (default, K=3), quantile:Q or fixed:VALUE",
+    )
     run.add_argument("--out", help="the run folder (default: results/<run-id>); an existing one is resumed")
     run.add_argument("--results-dir", default="results", help="parent of new run folders (default: results)")
-    run.add_argument("--jobs", type=int, default=None,
-                     help="worker processes, one thread each (default: one per core; 1 for runs under 8 tasks)")
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes, one thread each (default: one per core; 1 for runs under 8 tasks)",
+    )
     run.add_argument("--no-baselines", action="store_true", help="do not add the random and null sanity baselines")
     run.set_defaults(func=cmd_run)
 
-    ev = sub.add_parser("evaluate", parents=[common], help="evaluate stored scores without re-running detectors",
-                        description="Re-evaluate a run folder (--run DIR), or score a folder of external score "
-                        "files laid out like NAB's results (--dataset nab --scores DIR --metrics nab).")
+    ev = sub.add_parser(
+        "evaluate",
+        parents=[common],
+        help="evaluate stored scores without re-running detectors",
+        description="Re-evaluate a run folder (--run DIR), or score a folder of external score "
+        "files laid out like NAB's results (--dataset nab --scores DIR --metrics nab).",
+    )
     ev.add_argument("--run", help="a run folder written by 'bench run'")
     ev.add_argument("--scores", help="a folder of <category>/<detector>_<file>.csv with an anomaly_score column")
     ev.add_argument("--dataset", help="the dataset the external scores belong to (with --scores)")

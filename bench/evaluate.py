@@ -103,7 +103,9 @@ def evaluate(
         part = frame[(frame.dataset == dataset) & (frame.detector == det) & (frame.seed == seed)]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN means stay NaN
-            means = part.groupby("metric", sort=False)["value"].agg(lambda v: np.nanmean(v) if v.notna().any() else np.nan)
+            means = part.groupby("metric", sort=False)["value"].agg(
+                lambda v: np.nanmean(v) if v.notna().any() else np.nan
+            )
         agg_rows.extend((dataset, "(mean)", det, seed, m, float(v)) for m, v in means.items())
         totals = part[part.metric.isin(("fit_seconds", "score_seconds"))].groupby("metric")["value"].sum()
         agg_rows.extend((dataset, "(total)", det, seed, m, float(v)) for m, v in totals.items())

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.errors import ParameterError, UnknownNameError
+
+if TYPE_CHECKING:
+    from bench.detectors.base import Detector
 
 # short name -> "module:attribute"
 DETECTORS: dict[str, str] = {
@@ -51,7 +54,7 @@ def dataset_names() -> list[str]:
     return sorted(DATASETS)
 
 
-def get_detector_class(name: str) -> type:
+def get_detector_class(name: str) -> type[Detector]:
     """The class for a short name or a ``module:Class`` plug-in, checked against the interface."""
     from bench.detectors.base import Detector
 
@@ -59,8 +62,7 @@ def get_detector_class(name: str) -> type:
         return _import(DETECTORS[name], "detector")
     if ":" not in name:
         raise UnknownNameError(
-            f"Unknown detector {name!r}. Available: {', '.join(detector_names())} "
-            "(or a plug-in as module:Class)."
+            f"Unknown detector {name!r}. Available: {', '.join(detector_names())} (or a plug-in as module:Class)."
         )
     cls = _import(name, "detector class")
     if not isinstance(cls, type):
@@ -82,8 +84,7 @@ def make_detector(name: str, params: dict[str, Any] | None = None) -> Any:
     unknown = sorted(set(params) - set(valid))
     if unknown:
         raise ParameterError(
-            f"{cls.__name__} has no parameter {', '.join(map(repr, unknown))}. "
-            f"Valid: {', '.join(valid) or '(none)'}."
+            f"{cls.__name__} has no parameter {', '.join(map(repr, unknown))}. Valid: {', '.join(valid) or '(none)'}."
         )
     return cls(**params)
 

@@ -43,7 +43,8 @@ def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     except OSError as exc:
         raise OutputError(f"Cannot write {path}: {exc.strerror or exc}. Choose a writable folder with --out.") from exc
     try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as fh:
+        fh_ctx = os.fdopen(fd, mode) if "b" in mode else os.fdopen(fd, mode, encoding="utf-8", newline="")
+        with fh_ctx as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
@@ -93,7 +94,11 @@ def git_commit(cwd: Path | None = None) -> str | None:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=here, capture_output=True, text=True, timeout=10, check=True,
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
@@ -128,7 +133,7 @@ def new_run_id(detectors: list[str], datasets: list[str]) -> str:
 class RunStore:
     """Paths and reads/writes of one run folder."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
 
     def score_path(self, detector: str, seed: int, dataset: str, series: str) -> Path:

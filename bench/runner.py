@@ -130,8 +130,15 @@ def run_tasks(
             records[i] = prev
         else:
             todo.append(i)
-    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), disable=not progress, unit="series",
-               desc="run", file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(
+        total=len(tasks),
+        initial=len(tasks) - len(todo),
+        disable=not progress,
+        unit="series",
+        desc="run",
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
     jobs = default_jobs(len(todo)) if jobs is None else jobs
     try:
         if jobs <= 1:

@@ -23,7 +23,7 @@ def labels_to_events(labels: NDArray[Any]) -> list[tuple[int, int]]:
     diff = np.diff(np.concatenate(([0], y, [0])))
     starts = np.flatnonzero(diff == 1)
     ends = np.flatnonzero(diff == -1)
-    return [(int(s), int(e)) for s, e in zip(starts, ends)]
+    return [(int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
 
 
 def events_to_labels(events: list[tuple[int, int]] | tuple[tuple[int, int], ...], n: int) -> NDArray[np.int8]:

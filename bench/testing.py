@@ -221,7 +221,7 @@ CHECKS: list[Callable[[Factory], None]] = [
 ]
 
 
-def check_detector(cls: type, params: dict[str, Any] | None = None) -> None:
+def check_detector(cls: Any, params: dict[str, Any] | None = None) -> None:
     """Run every check on ``cls`` built with ``params`` (default: its ``_test_params()``)."""
     kwargs = cls._test_params() if params is None else params
     for check in CHECKS:

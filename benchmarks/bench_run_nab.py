@@ -39,10 +39,27 @@ def main() -> int:
         out = Path(args.keep) if args.keep else Path(tmp) / "run"
         data = Path(tmp) / "data"
         # fetch first so the timing below is the run itself, not the download
-        subprocess.run([sys.executable, "-m", "bench", "datasets", "fetch", args.dataset, "--data-dir", str(data), "-q"],
-                       check=False, capture_output=True)
-        cmd = [sys.executable, "-m", "bench", "run", "--detector", args.detector, "--dataset", args.dataset,
-               "--data-dir", str(data), "--out", str(out), "-q", *args.extra]
+        subprocess.run(
+            [sys.executable, "-m", "bench", "datasets", "fetch", args.dataset, "--data-dir", str(data), "-q"],
+            check=False,
+            capture_output=True,
+        )
+        cmd = [
+            sys.executable,
+            "-m",
+            "bench",
+            "run",
+            "--detector",
+            args.detector,
+            "--dataset",
+            args.dataset,
+            "--data-dir",
+            str(data),
+            "--out",
+            str(out),
+            "-q",
+            *args.extra,
+        ]
         print("$", " ".join(cmd), flush=True)
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)

@@ -53,5 +53,7 @@ def tiny(data_dir=None, *, progress: bool = False, n_series: int = 3):  # type: 
 def mixed(data_dir=None, *, progress: bool = False):  # type: ignore[no-untyped-def]
     """One series with spikes and one without any labelled anomaly."""
     x, y = sine_with_spikes(seed=0)
-    return [Series("mixed", "spiky", x, y, train_end=300), Series("mixed", "clean", x[:300].copy().repeat(2)[:600],
-                                                                  np.zeros(600, np.int8), train_end=300)]
+    return [
+        Series("mixed", "spiky", x, y, train_end=300),
+        Series("mixed", "clean", x[:300].copy().repeat(2)[:600], np.zeros(600, np.int8), train_end=300),
+    ]

@@ -12,8 +12,16 @@ import pytest
 from bench.cli import main
 from bench.results import read_metrics
 
-SMALL_LSTM = ["--param", "lstm.epochs=2", "--param", "lstm.window_size=20", "--param", "lstm.hidden_size=8",
-              "--param", "lstm.device=cpu"]
+SMALL_LSTM = [
+    "--param",
+    "lstm.epochs=2",
+    "--param",
+    "lstm.window_size=20",
+    "--param",
+    "lstm.hidden_size=8",
+    "--param",
+    "lstm.device=cpu",
+]
 SMALL_YAHOO = ["--param", "yahoo-synth.n_series=3", "--param", "yahoo-synth.length=400"]
 
 
@@ -41,8 +49,23 @@ def test_run_on_yahoo_synth_writes_the_results_folder(tmp_path: Path, capsys) ->
 
 def test_evaluate_rereads_a_run_without_rerunning(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "run"
-    assert main(["run", "--dataset", "yahoo-synth", *SMALL_YAHOO, "--detector", "random", "--no-baselines",
-                 "--out", str(out), "-q"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--dataset",
+                "yahoo-synth",
+                *SMALL_YAHOO,
+                "--detector",
+                "random",
+                "--no-baselines",
+                "--out",
+                str(out),
+                "-q",
+            ]
+        )
+        == 0
+    )
     first = read_metrics(out / "metrics.csv")
     assert main(["evaluate", "--run", str(out), "--threshold", "quantile:0.5", "-q"]) == 0
     second = read_metrics(out / "metrics.csv")
@@ -54,12 +77,30 @@ def test_evaluate_rereads_a_run_without_rerunning(tmp_path: Path, capsys) -> Non
 
 
 def test_run_on_nab_subset_reports_nab_scores_and_published_rows(
-    tmp_path: Path, nab_mirror: Path, monkeypatch: pytest.MonkeyPatch, capsys  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    nab_mirror: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys,  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setenv("BENCH_NAB_SOURCE", str(nab_mirror))
     out = tmp_path / "run"
-    code = main(["run", "--dataset", "nab", "--data-dir", str(tmp_path / "data"), "--series", "artificialWithAnomaly/*",
-                 "--detector", "lstm", *SMALL_LSTM, "--out", str(out), "-q"])
+    code = main(
+        [
+            "run",
+            "--dataset",
+            "nab",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--series",
+            "artificialWithAnomaly/*",
+            "--detector",
+            "lstm",
+            *SMALL_LSTM,
+            "--out",
+            str(out),
+            "-q",
+        ]
+    )
     assert code == 0
     metrics = read_metrics(out / "metrics.csv")
     nab = metrics[(metrics.series == "(corpus)") & (metrics.metric == "nab_standard")]
@@ -67,8 +108,10 @@ def test_run_on_nab_subset_reports_nab_scores_and_published_rows(
     assert nab[nab.detector == "null"].value.item() == pytest.approx(0.0, abs=1e-9)  # NAB's null detector is 0
     summary = (out / "summary.md").read_text()
     assert "numenta (published) |" in summary and "NAB std" in summary
-    scores = sorted(p.relative_to(out / "scores" / "lstm" / "seed0" / "nab") for p in
-                    (out / "scores" / "lstm" / "seed0" / "nab").rglob("*.csv"))
+    scores = sorted(
+        p.relative_to(out / "scores" / "lstm" / "seed0" / "nab")
+        for p in (out / "scores" / "lstm" / "seed0" / "nab").rglob("*.csv")
+    )
     assert len(scores) == 6 and all(p.parts[0] == "artificialWithAnomaly" for p in scores)
 
 
@@ -95,16 +138,36 @@ def test_module_entry_point_lists_detectors_datasets_and_metrics() -> None:
     assert proc.returncode == 0, proc.stderr
     for word in ("lstm", "window_size=50", "yahoo-synth", "nab", "oracle"):
         assert word in proc.stdout
-    helped = subprocess.run([sys.executable, "-m", "bench", "run", "--help"], capture_output=True, text=True, timeout=60)
+    helped = subprocess.run(
+        [sys.executable, "-m", "bench", "run", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert helped.returncode == 0 and "--detector" in helped.stdout and "BENCH" not in helped.stderr
 
 
 def test_evaluate_external_nab_scores_prints_json_equal_to_nab(
-    tmp_path: Path, nab_mirror: Path, nab_reference: Path, monkeypatch: pytest.MonkeyPatch, capsys  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    nab_mirror: Path,
+    nab_reference: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys,  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setenv("BENCH_NAB_SOURCE", str(nab_mirror))
-    code = main(["evaluate", "--dataset", "nab", "--scores", str(nab_reference / "windowedGaussian"),
-                 "--metrics", "nab", "--format", "json", "--data-dir", str(tmp_path), "-q"])
+    code = main(
+        [
+            "evaluate",
+            "--dataset",
+            "nab",
+            "--scores",
+            str(nab_reference / "windowedGaussian"),
+            "--metrics",
+            "nab",
+            "--format",
+            "json",
+            "--data-dir",
+            str(tmp_path),
+            "-q",
+        ]
+    )
     assert code == 0
     got = json.loads(capsys.readouterr().out)
     expected = json.loads((nab_reference / "expected.json").read_text())["windowedGaussian"]
@@ -114,7 +177,22 @@ def test_evaluate_external_nab_scores_prints_json_equal_to_nab(
     missing = tmp_path / "partial"
     (missing / "realKnownCause").mkdir(parents=True)
     (missing / "realKnownCause" / "nyc_taxi.csv").write_text("anomaly_score\n0.5\n")
-    assert main(["evaluate", "--dataset", "nab", "--scores", str(missing), "--metrics", "nab",
-                 "--data-dir", str(tmp_path), "-q"]) == 2
+    assert (
+        main(
+            [
+                "evaluate",
+                "--dataset",
+                "nab",
+                "--scores",
+                str(missing),
+                "--metrics",
+                "nab",
+                "--data-dir",
+                str(tmp_path),
+                "-q",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "No scores file for 57 series" in err and "art_daily_no_noise" in err

@@ -184,7 +184,15 @@ def test_metrics_reject_bad_input():
 
 def test_catalogue_families_and_defaults():
     assert catalog.DEFAULT_FAMILIES == (
-        "point", "pa", "pa_k", "oracle_f1", "oracle_pa_f1", "auc", "vus", "delay", "alarms"
+        "point",
+        "pa",
+        "pa_k",
+        "oracle_f1",
+        "oracle_pa_f1",
+        "auc",
+        "vus",
+        "delay",
+        "alarms",
     )
     rng = np.random.default_rng(1)
     y = np.zeros(500, np.int8)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-
-import numpy as np
 from pathlib import Path
 
+import _plugins
+import numpy as np
 import pytest
 
-import _plugins
 from bench import registry
 from bench.cli import main
 from bench.errors import OutputError
@@ -63,8 +62,10 @@ def test_rerun_with_other_options_is_refused(tmp_path: Path, capsys) -> None:  #
 
 def test_config_records_parameters_versions_and_commit(tmp_path: Path) -> None:
     out = tmp_path / "r"
-    assert run(out, "--detector", "_plugins:AbsDetector", "--seeds", "3,4",
-               "--param", "_plugins:AbsDetector.offset=0.25") == 0
+    assert (
+        run(out, "--detector", "_plugins:AbsDetector", "--seeds", "3,4", "--param", "_plugins:AbsDetector.offset=0.25")
+        == 0
+    )
     config = json.loads((out / "config.json").read_text())
     assert config["detectors"] == [{"name": "_plugins:AbsDetector", "params": {"offset": 0.25, "seed": 0}}]
     assert config["seeds"] == [3, 4]
@@ -74,8 +75,20 @@ def test_config_records_parameters_versions_and_commit(tmp_path: Path) -> None:
 
 
 def test_same_seed_gives_byte_identical_scores(tmp_path: Path) -> None:
-    args = ("--detector", "lstm", "--param", "lstm.epochs=2", "--param", "lstm.window_size=10",
-            "--param", "lstm.hidden_size=8", "--series", "s0", "--param", "lstm.device=cpu")
+    args = (
+        "--detector",
+        "lstm",
+        "--param",
+        "lstm.epochs=2",
+        "--param",
+        "lstm.window_size=10",
+        "--param",
+        "lstm.hidden_size=8",
+        "--series",
+        "s0",
+        "--param",
+        "lstm.device=cpu",
+    )
     assert run(tmp_path / "a", *args) == 0
     assert run(tmp_path / "b", *args) == 0
     a = next((tmp_path / "a" / "scores").rglob("*.csv")).read_bytes()
@@ -98,8 +111,20 @@ def test_unwritable_out_is_one_clear_error(tmp_path: Path, capsys) -> None:  # t
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: Cannot write") and "--out" in err[0]
     with pytest.raises(OutputError):
-        main(["run", "--dataset", "tiny", "--out", str(blocker / "run"), "-q", "--debug",
-              "--detector", "_plugins:AbsDetector", "--no-baselines"])
+        main(
+            [
+                "run",
+                "--dataset",
+                "tiny",
+                "--out",
+                str(blocker / "run"),
+                "-q",
+                "--debug",
+                "--detector",
+                "_plugins:AbsDetector",
+                "--no-baselines",
+            ]
+        )
 
 
 def test_plugin_that_is_not_a_detector_is_refused(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -112,8 +137,24 @@ def test_series_without_anomalies_are_left_out_of_means_but_count_when_pooled(
 ) -> None:
     monkeypatch.setitem(registry.DATASETS, "mixed", "_plugins:mixed")
     out = tmp_path / "r"
-    assert main(["run", "--dataset", "mixed", "--out", str(out), "-q", "--no-baselines",
-                 "--detector", "_plugins:AbsDetector", "--threshold", "quantile:0.9"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--dataset",
+                "mixed",
+                "--out",
+                str(out),
+                "-q",
+                "--no-baselines",
+                "--detector",
+                "_plugins:AbsDetector",
+                "--threshold",
+                "quantile:0.9",
+            ]
+        )
+        == 0
+    )
     m = read_metrics(out / "metrics.csv").set_index(["series", "metric"]).value
     assert np.isnan(m[("clean", "f1")]) and np.isnan(m[("clean", "recall")])
     assert m[("clean", "alarms")] > 0  # the quantile threshold flags 10% of the clean series

@@ -85,9 +85,7 @@ class Detector:
         valid = self._param_names()
         for name, value in params.items():
             if name not in valid:
-                raise ParameterError(
-                    f"{type(self).__name__} has no parameter {name!r}. Valid: {', '.join(valid)}."
-                )
+                raise ParameterError(f"{type(self).__name__} has no parameter {name!r}. Valid: {', '.join(valid)}.")
             setattr(self, name, value)
         return self
 
@@ -113,9 +111,7 @@ class Detector:
         return ""
 
     def _check(self, X: ArrayLike) -> NDArray[np.float64]:
-        arr = as_values(
-            X, owner=type(self).__name__, min_length=self.min_length(), why=self._min_length_why()
-        )
+        arr = as_values(X, owner=type(self).__name__, min_length=self.min_length(), why=self._min_length_why())
         if arr.shape[1] > 1 and not self.multivariate:
             raise DataError(
                 f"{type(self).__name__} is univariate; got {arr.shape[1]} channels. "
@@ -139,8 +135,7 @@ class Detector:
         arr = self._check(X)
         if arr.shape[1] != self.n_features_in_:
             raise DataError(
-                f"{type(self).__name__} was fitted on {self.n_features_in_} channel(s); "
-                f"got {arr.shape[1]}."
+                f"{type(self).__name__} was fitted on {self.n_features_in_} channel(s); got {arr.shape[1]}."
             )
         scores = np.asarray(self._score(arr), dtype=np.float64).reshape(-1)
         if scores.shape != (arr.shape[0],) or not np.isfinite(scores).all():

@@ -14,9 +14,8 @@ import copy
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
-
 import torch
+from numpy.typing import NDArray
 
 from bench.detectors.base import Detector, check_positive_int, fill_warmup
 from bench.errors import NotFittedError, ParameterError
@@ -43,7 +42,10 @@ class Forecaster(torch.nn.Module):
     def __init__(self, n_features: int, hidden: int, layers: int, dropout: float) -> None:
         super().__init__()
         self.lstm = torch.nn.LSTM(
-            n_features, hidden, num_layers=layers, batch_first=True,
+            n_features,
+            hidden,
+            num_layers=layers,
+            batch_first=True,
             dropout=dropout if layers > 1 else 0.0,
         )
         self.head = torch.nn.Linear(hidden, n_features)

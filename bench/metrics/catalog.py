@@ -137,7 +137,15 @@ FAMILIES: dict[str, MetricFamily] = {
 
 # Families in every run's metrics.csv unless --metrics says otherwise.
 DEFAULT_FAMILIES: tuple[str, ...] = (
-    "point", "pa", "pa_k", "oracle_f1", "oracle_pa_f1", "auc", "vus", "delay", "alarms"
+    "point",
+    "pa",
+    "pa_k",
+    "oracle_f1",
+    "oracle_pa_f1",
+    "auc",
+    "vus",
+    "delay",
+    "alarms",
 )
 
 

@@ -20,9 +20,7 @@ class DelayResult(NamedTuple):
     fraction_detected: float
 
 
-def detection_delay(
-    y_true: ArrayLike, y_pred: ArrayLike, timestamps: ArrayLike | None = None
-) -> DelayResult:
+def detection_delay(y_true: ArrayLike, y_pred: ArrayLike, timestamps: ArrayLike | None = None) -> DelayResult:
     """Delay from each labelled event's start to its first alarm inside the event.
 
     An event is a maximal run of 1s in ``y_true``; it is detected when at

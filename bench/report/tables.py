@@ -103,6 +103,10 @@ def to_terminal(table: pd.DataFrame, columns: Sequence[str] | None = None) -> st
     t = table if columns is None else table[list(columns)]
     cells = [list(map(str, t.columns))] + [[_fmt(v) for v in row] for row in t.itertuples(index=False)]
     widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
-    lines = ["  ".join(c.rjust(w) if j > 1 else c.ljust(w) for j, (c, w) in enumerate(zip(r, widths))) for r in cells]
+
+    def line(row: list[str]) -> str:  # dataset and detector left-aligned, numbers right-aligned
+        return "  ".join(c.rjust(w) if j > 1 else c.ljust(w) for j, (c, w) in enumerate(zip(row, widths, strict=True)))
+
+    lines = [line(r).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
