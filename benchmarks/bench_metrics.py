@@ -14,7 +14,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bench.metrics import affiliation_curve, auc_pr, auc_roc, best_f1_threshold, event_prf, range_prf, vus
+from bench.metrics import (
+    affiliation_curve,
+    auc_pr,
+    auc_roc,
+    best_f1_threshold,
+    event_prf,
+    prf_curve,
+    range_prf,
+    vus,
+)
 
 
 def make_arrays(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -61,6 +70,10 @@ def references() -> dict[str, tuple[Callable, Callable]]:
         "range P+R (prts defaults)": (ours_range, ref_range),
         "PA-F1 sweep (ours: every score; ref: 100 thr)": (
             lambda y, s, p: [best_f1_threshold(y, s, adjusted=True).f1],
+            lambda y, s, p: [grader.metric_PointF1PA(y, s)],
+        ),
+        "PA-F1 sweep on the ref's 100 thr (equal values)": (
+            lambda y, s, p: [prf_curve(y, s, np.linspace(s.min(), s.max(), 100), adjusted=True, strict=True).f1.max()],
             lambda y, s, p: [grader.metric_PointF1PA(y, s)],
         ),
         "affiliation sweep (100 thr)": (
