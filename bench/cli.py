@@ -308,9 +308,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("  (or any importable class as module:Class)")
     print("\nDatasets (--dataset NAME):")
     for name in registry.dataset_names():
-        loader = registry.get_dataset_loader(name)
-        doc = (inspect.getdoc(loader) or "").splitlines()[0] if inspect.getdoc(loader) else ""
-        print(f"  {name:12s} {doc}")
+        print(f"  {name:12s} {registry.DATASET_DESCRIPTIONS.get(name, '')}")
+    print("  (options as --param DATASET.NAME=VALUE, e.g. yahoo-synth.n_series=5)")
     print("\nMetrics (--metrics KEY,KEY):")
     for key, fam in catalog.FAMILIES.items():
         mark = " [oracle]" if fam.oracle else ""

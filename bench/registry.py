@@ -33,6 +33,11 @@ DATASETS: dict[str, str] = {
     "nab": "bench.datasets.nab:load",
 }
 
+DATASET_DESCRIPTIONS: dict[str, str] = {
+    "yahoo-synth": "Yahoo S5 A3/A4-style generated series (default 10 x 1500 points, seeded, no download)",
+    "nab": "Numenta Anomaly Benchmark: 58 series in 7 categories (downloaded, pinned, verified)",
+}
+
 
 def _import(target: str, what: str) -> Any:
     module_name, _, attr = target.partition(":")
