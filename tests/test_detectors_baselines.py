@@ -108,12 +108,15 @@ def test_update_before_fit_is_refused(name: str) -> None:
 
 
 # ------------------------------------------------------------------ window-based learners
-def test_iforest_is_sklearn_score_with_sign_turned_on_last_point() -> None:
+@pytest.mark.parametrize("centre", [False, True])
+def test_iforest_is_sklearn_score_with_sign_turned_on_last_point(centre: bool) -> None:
     from sklearn.ensemble import IsolationForest
 
     x, _ = sine_with_spikes()
-    det = IsolationForestDetector(window_size=4, n_estimators=20, seed=3).fit(x[:300])
+    det = IsolationForestDetector(window_size=4, n_estimators=20, seed=3, centre_windows=centre).fit(x[:300])
     windows = np.lib.stride_tricks.sliding_window_view(x, 4)
+    if centre:  # each window minus its own mean
+        windows = windows - windows.mean(axis=1, keepdims=True)
     ref = IsolationForest(n_estimators=20, random_state=3).fit(windows[:297])
     s = det.score(x)
     assert det.n_warmup_ == 3 and np.all(s[:3] == 0.0)
