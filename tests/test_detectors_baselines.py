@@ -199,3 +199,15 @@ def test_registered_and_documented(name: str) -> None:
     s = det.fit(x[:300]).score(x)
     assert s.shape == x.shape and s.dtype == np.float64
     assert np.all(s[: det.n_warmup_] == s.min()), "warm-up points get the lowest score"
+
+
+@pytest.mark.parametrize("name", ["iforest", "autoencoder"])
+def test_centred_windows_forget_a_past_level_shift(name: str) -> None:
+    x = np.sin(2 * np.pi * np.arange(600) / 25) + 0.05 * np.random.default_rng(3).standard_normal(600)
+    x[450:] += 5 * x[:300].std()
+    late, before = slice(520, 600), slice(320, 440)
+    centred = _make(name, centre_windows=True).fit(x[:300]).score(x)
+    levels = _make(name, centre_windows=False).fit(x[:300]).score(x)
+    assert centred[450:460].max() > np.percentile(centred[before], 99)  # the shift itself stands out
+    assert np.median(centred[late]) < 2 * np.median(centred[before])  # and is forgotten once past
+    assert np.median(levels[late]) > np.percentile(levels[before], 99)  # uncentred, every later window looks new

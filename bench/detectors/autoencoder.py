@@ -64,6 +64,12 @@ class AutoencoderDetector(Detector):
     epochs, batch_size, learning_rate
         Adam on the mean squared reconstruction error, mini-batches shuffled
         by the seed; a fixed number of epochs (the last epoch's weights).
+    centre_windows
+        Subtract each window's per-channel mean before encoding, so windows
+        are compared by shape, not level (as ``iforest`` and ``lstm`` do).
+        Measured at the label-free threshold: yahoo-synth F1 0.097 -> 0.240,
+        AUC-PR 0.123 -> 0.245, alarm rate 0.177 -> 0.013; NAB F1 0.122 ->
+        0.114, AUC-PR 0.186 -> 0.176, NAB standard score 10.9 -> 12.6.
     device
         ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda[:k]"``.
     seed
@@ -90,6 +96,7 @@ class AutoencoderDetector(Detector):
         epochs: int = 30,
         batch_size: int = 64,
         learning_rate: float = 1e-3,
+        centre_windows: bool = True,
         device: str = "auto",
         seed: int = 0,
     ) -> None:
@@ -99,6 +106,7 @@ class AutoencoderDetector(Detector):
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.centre_windows = centre_windows
         self.device = device
         self.seed = seed
 
@@ -130,7 +138,7 @@ class AutoencoderDetector(Detector):
         std = X.std(axis=0)
         self.std_ = np.where(std > 0, std, 1.0)
         w = int(self.window_size)
-        windows = _windows.trailing_windows((X - self.mean_) / self.std_, w)
+        windows = self._centre(_windows.trailing_windows((X - self.mean_) / self.std_, w), X.shape[1])
         n = windows.shape[0]
         dev = self.device_
         with torch.random.fork_rng(devices=[] if dev == "cpu" else None):
@@ -158,6 +166,13 @@ class AutoencoderDetector(Detector):
         self.n_warmup_ = w - 1
         self._history = ((X - self.mean_) / self.std_)[X.shape[0] - (w - 1) :] if w > 1 else X[:0].copy()
 
+    def _centre(self, windows: NDArray[np.float64], d: int) -> NDArray[np.float64]:
+        """Flattened ``(k, w * d)`` windows minus their per-channel means, when ``centre_windows``."""
+        if not self.centre_windows:
+            return windows
+        shaped = windows.reshape(windows.shape[0], -1, d)
+        return (shaped - shaped.mean(axis=1, keepdims=True)).reshape(windows.shape[0], -1)
+
     # ---------------------------------------------------------------- score
     def _last_point_error(self, windows: NDArray[np.float64]) -> NDArray[np.float64]:
         """L2 error over channels on the last point of each flattened window (rows of ``windows``)."""
@@ -166,7 +181,7 @@ class AutoencoderDetector(Detector):
         chunk = 4096
         with torch.no_grad():
             for start in range(0, windows.shape[0], chunk):
-                part = windows[start : start + chunk]
+                part = self._centre(windows[start : start + chunk], d)
                 batch = torch.as_tensor(part, dtype=torch.float32, device=self.device_)
                 recon = self.model_(batch)[:, -d:].cpu().numpy().astype(np.float64)
                 target = batch[:, -d:].cpu().numpy().astype(np.float64)
