@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from bench.detectors.lstm import LSTMDetector, resolve_device, sliding_windows
+from bench.detectors._torch import resolve_device
+from bench.detectors.lstm import LSTMDetector, sliding_windows
 from bench.errors import DataError, ParameterError
 from bench.testing import sine_with_spikes
 

@@ -35,6 +35,12 @@ def trailing_windows(X: NDArray[np.float64], window: int) -> NDArray[np.float64]
     return np.array(view.transpose(0, 2, 1), order="C").reshape(view.shape[0], -1)
 
 
+def centre(windows: NDArray[np.float64], d: int) -> NDArray[np.float64]:
+    """Flattened ``(k, w * d)`` windows minus each window's per-channel mean (compare shapes, not levels)."""
+    shaped = windows.reshape(windows.shape[0], -1, d)
+    return (shaped - shaped.mean(axis=1, keepdims=True)).reshape(windows.shape[0], -1)
+
+
 def previous_window_stats(
     X: NDArray[np.float64], window: int, reduce: Reduction
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -18,17 +18,9 @@ import torch
 from numpy.typing import NDArray
 
 from bench.detectors import _windows
+from bench.detectors._torch import resolve_device, standardiser, train_seeded
 from bench.detectors.base import Detector, check_positive_int, fill_warmup
 from bench.errors import NotFittedError, ParameterError
-
-
-def _resolve_device(device: str) -> str:
-    """``"auto"`` becomes ``"cuda"`` when a GPU is visible, else ``"cpu"`` (as for the LSTM)."""
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ParameterError(f"device={device!r} but CUDA is not available; use device='auto' or 'cpu'.")
-    return device
 
 
 class _DenseAutoencoder(torch.nn.Module):
@@ -133,45 +125,25 @@ class AutoencoderDetector(Detector):
 
     # ------------------------------------------------------------------ fit
     def _fit(self, X: NDArray[np.float64]) -> None:
-        self.device_ = _resolve_device(self.device)
-        self.mean_ = X.mean(axis=0)
-        std = X.std(axis=0)
-        self.std_ = np.where(std > 0, std, 1.0)
+        self.device_ = resolve_device(self.device)
+        self.mean_, self.std_ = standardiser(X)
         w = int(self.window_size)
         windows = self._centre(_windows.trailing_windows((X - self.mean_) / self.std_, w), X.shape[1])
-        n = windows.shape[0]
-        dev = self.device_
-        with torch.random.fork_rng(devices=[] if dev == "cpu" else None):
-            torch.manual_seed(int(self.seed))
-            model = _DenseAutoencoder(windows.shape[1], int(self.hidden_size), int(self.latent_size)).to(dev)
-            gen = torch.Generator().manual_seed(int(self.seed))
-            data = torch.as_tensor(windows, dtype=torch.float32, device=dev)
-            optimiser = torch.optim.Adam(model.parameters(), lr=float(self.learning_rate))
-            loss_fn = torch.nn.MSELoss()
-            self.history_: list[dict[str, float]] = []
-            model.train()
-            for epoch in range(int(self.epochs)):
-                order = torch.randperm(n, generator=gen).to(dev)
-                total = 0.0
-                for start in range(0, n, int(self.batch_size)):
-                    batch = data[order[start : start + int(self.batch_size)]]
-                    optimiser.zero_grad()
-                    loss = loss_fn(model(batch), batch)
-                    loss.backward()
-                    optimiser.step()
-                    total += float(loss.detach()) * batch.shape[0]
-                self.history_.append({"epoch": epoch + 1, "train_loss": total / n})
-        model.eval()
-        self.model_ = model
+        self.model_, self.history_, _ = train_seeded(
+            lambda: _DenseAutoencoder(windows.shape[1], int(self.hidden_size), int(self.latent_size)),
+            windows,
+            windows,
+            epochs=int(self.epochs),
+            batch_size=int(self.batch_size),
+            learning_rate=float(self.learning_rate),
+            seed=int(self.seed),
+            device=self.device_,
+        )
         self.n_warmup_ = w - 1
         self._history = ((X - self.mean_) / self.std_)[X.shape[0] - (w - 1) :] if w > 1 else X[:0].copy()
 
     def _centre(self, windows: NDArray[np.float64], d: int) -> NDArray[np.float64]:
-        """Flattened ``(k, w * d)`` windows minus their per-channel means, when ``centre_windows``."""
-        if not self.centre_windows:
-            return windows
-        shaped = windows.reshape(windows.shape[0], -1, d)
-        return (shaped - shaped.mean(axis=1, keepdims=True)).reshape(windows.shape[0], -1)
+        return _windows.centre(windows, d) if self.centre_windows else windows
 
     # ---------------------------------------------------------------- score
     def _last_point_error(self, windows: NDArray[np.float64]) -> NDArray[np.float64]:

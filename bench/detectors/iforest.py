@@ -98,11 +98,7 @@ class IsolationForestDetector(Detector):
             )
 
     def _features(self, windows: NDArray[np.float64], d: int) -> NDArray[np.float64]:
-        """Flattened ``(k, w * d)`` windows, centred on their per-channel means when asked."""
-        if not self.centre_windows:
-            return windows
-        shaped = windows.reshape(windows.shape[0], -1, d)
-        return (shaped - shaped.mean(axis=1, keepdims=True)).reshape(windows.shape[0], -1)
+        return _windows.centre(windows, d) if self.centre_windows else windows
 
     def _fit(self, X: NDArray[np.float64]) -> None:
         from sklearn.ensemble import IsolationForest

@@ -10,24 +10,15 @@ deviation.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
 import torch
 from numpy.typing import NDArray
 
+from bench.detectors._torch import resolve_device, standardiser, train_seeded
 from bench.detectors.base import Detector, check_positive_int, fill_warmup
 from bench.errors import NotFittedError, ParameterError
-
-
-def resolve_device(device: str) -> str:
-    """``"auto"`` becomes ``"cuda"`` when a GPU is visible, else ``"cpu"``; others pass through."""
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ParameterError(f"device={device!r} but CUDA is not available; use device='auto' or 'cpu'.")
-    return device
 
 
 def sliding_windows(X: NDArray[np.float64], window: int) -> NDArray[np.float64]:
@@ -142,9 +133,7 @@ class LSTMDetector(Detector):
     # ------------------------------------------------------------------ fit
     def _fit(self, X: NDArray[np.float64]) -> None:
         self.device_ = resolve_device(self.device)
-        self.mean_ = X.mean(axis=0)
-        std = X.std(axis=0)
-        self.std_ = np.where(std > 0, std, 1.0)
+        self.mean_, self.std_ = standardiser(X)
         Z = (X - self.mean_) / self.std_
         W = self.window_size
         inputs = sliding_windows(Z, W)
@@ -155,51 +144,20 @@ class LSTMDetector(Detector):
             targets = targets - last
         n_windows = inputs.shape[0]
         n_val = int(n_windows * self.validation_fraction) if n_windows >= 10 else 0
-        n_train = n_windows - n_val
-
-        with torch.random.fork_rng(devices=[] if self.device_ == "cpu" else None):
-            torch.manual_seed(self.seed)
-            model = Forecaster(X.shape[1], self.hidden_size, self.num_layers, self.dropout).to(self.device_)
-            gen = torch.Generator().manual_seed(self.seed)
-            dev = self.device_
-            xt = torch.as_tensor(np.ascontiguousarray(inputs), dtype=torch.float32, device=dev)
-            yt = torch.as_tensor(np.ascontiguousarray(targets), dtype=torch.float32, device=dev)
-            x_train, y_train, x_val, y_val = xt[:n_train], yt[:n_train], xt[n_train:], yt[n_train:]
-            optimiser = torch.optim.Adam(model.parameters(), lr=self.learning_rate)
-            loss_fn = torch.nn.MSELoss()
-            best_loss, best_state, stale = float("inf"), None, 0
-            self.history_: list[dict[str, float]] = []
-            for epoch in range(self.epochs):
-                model.train()
-                order = torch.randperm(n_train, generator=gen).to(dev)
-                total = 0.0
-                for start in range(0, n_train, self.batch_size):
-                    idx = order[start : start + self.batch_size]
-                    optimiser.zero_grad()
-                    loss = loss_fn(model(x_train[idx]), y_train[idx])
-                    loss.backward()
-                    optimiser.step()
-                    total += float(loss.detach()) * idx.numel()
-                train_loss = total / n_train
-                if n_val:
-                    model.eval()
-                    with torch.no_grad():
-                        monitored = float(loss_fn(model(x_val), y_val))
-                else:
-                    monitored = train_loss
-                self.history_.append({"epoch": epoch + 1, "train_loss": train_loss, "val_loss": monitored})
-                if monitored < best_loss:
-                    best_loss, best_state, stale = monitored, copy.deepcopy(model.state_dict()), 0
-                else:
-                    stale += 1
-                    if stale >= self.patience:
-                        break
-            if best_state is not None:
-                model.load_state_dict(best_state)
-        model.eval()
-        self.model_ = model.cpu() if self.device_ == "cpu" else model
+        d = X.shape[1]
+        self.model_, self.history_, self.best_val_loss_ = train_seeded(
+            lambda: Forecaster(d, self.hidden_size, self.num_layers, self.dropout),
+            inputs,
+            targets,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            seed=self.seed,
+            device=self.device_,
+            n_val=n_val,
+            patience=self.patience,
+        )
         self.epochs_run_ = len(self.history_)
-        self.best_val_loss_ = best_loss
         self.n_warmup_ = W
         self._buffer = Z[-W:].copy()
 

@@ -1,0 +1,99 @@
+"""PyTorch helpers shared by the neural detectors: device choice, standardisation, seeded training.
+
+Imported only by the modules that need torch (``lstm``, ``autoencoder``).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from bench.errors import ParameterError
+
+
+def resolve_device(device: str) -> str:
+    """``"auto"`` becomes ``"cuda"`` when a GPU is visible, else ``"cpu"``; others pass through."""
+    if not isinstance(device, str):
+        raise ParameterError(f"device must be 'auto', 'cpu' or 'cuda[:k]'; got {device!r}.")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ParameterError(f"device={device!r} but CUDA is not available; use device='auto' or 'cpu'.")
+    return device
+
+
+def standardiser(X: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per-channel mean and standard deviation of ``X``; a constant channel gets std 1."""
+    std = X.std(axis=0)
+    return X.mean(axis=0), np.where(std > 0, std, 1.0)
+
+
+def train_seeded(
+    build: Callable[[], torch.nn.Module],
+    inputs: NDArray[np.float64],
+    targets: NDArray[np.float64],
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int,
+    device: str,
+    n_val: int = 0,
+    patience: int | None = None,
+) -> tuple[torch.nn.Module, list[dict[str, float]], float]:
+    """Adam on mean squared error, mini-batches shuffled by ``seed``; returns (model, history, best loss).
+
+    The model is built and trained inside a forked torch RNG seeded with
+    ``seed``, so training is repeatable and leaves the caller's global random
+    state untouched. With ``n_val > 0`` the last ``n_val`` rows are held out,
+    training stops after ``patience`` epochs without a better validation loss,
+    and the best epoch's weights are restored; otherwise all epochs run and
+    the monitored loss is the training loss.
+    """
+    with torch.random.fork_rng(devices=[] if device == "cpu" else None):
+        torch.manual_seed(seed)
+        model = build().to(device)
+        gen = torch.Generator().manual_seed(seed)
+        xt = torch.as_tensor(np.ascontiguousarray(inputs), dtype=torch.float32, device=device)
+        yt = torch.as_tensor(np.ascontiguousarray(targets), dtype=torch.float32, device=device)
+        n_train = xt.shape[0] - n_val
+        x_train, y_train, x_val, y_val = xt[:n_train], yt[:n_train], xt[n_train:], yt[n_train:]
+        optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
+        loss_fn = torch.nn.MSELoss()
+        best_loss, best_state, stale = float("inf"), None, 0
+        history: list[dict[str, float]] = []
+        for epoch in range(epochs):
+            model.train()
+            order = torch.randperm(n_train, generator=gen).to(device)
+            total = 0.0
+            for start in range(0, n_train, batch_size):
+                idx = order[start : start + batch_size]
+                optimiser.zero_grad()
+                loss = loss_fn(model(x_train[idx]), y_train[idx])
+                loss.backward()
+                optimiser.step()
+                total += float(loss.detach()) * idx.numel()
+            record: dict[str, Any] = {"epoch": epoch + 1, "train_loss": total / n_train}
+            if n_val:
+                model.eval()
+                with torch.no_grad():
+                    record["val_loss"] = float(loss_fn(model(x_val), y_val))
+            history.append(record)
+            if patience is None:
+                continue
+            monitored = record.get("val_loss", record["train_loss"])
+            if monitored < best_loss:
+                best_loss, best_state, stale = monitored, copy.deepcopy(model.state_dict()), 0
+            else:
+                stale += 1
+                if stale >= patience:
+                    break
+        if best_state is not None:
+            model.load_state_dict(best_state)
+    model.eval()
+    return model, history, best_loss if patience is not None else history[-1]["train_loss"]
