@@ -10,6 +10,7 @@ task already complete in the run folder is not run again (resume).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 import traceback
@@ -95,9 +96,16 @@ def execute(task: Task, store: RunStore) -> dict[str, Any]:
 
 
 def _init_worker() -> None:  # pragma: no cover - runs in a child process
-    """One thread per worker process: the processes are the parallelism (read by torch at import)."""
+    """One thread per worker process, and Ctrl-C left to the parent.
+
+    The processes are the parallelism (torch reads the thread variables at
+    import). A Ctrl-C in a terminal reaches every process of the group; the
+    workers ignore it so that the task each is running finishes and is
+    saved, while the parent cancels the tasks not yet started.
+    """
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _execute_in_worker(task: Task, root: str) -> dict[str, Any]:
@@ -147,13 +155,17 @@ def run_tasks(
                 records[i] = execute(tasks[i], store)
                 bar.update()
         else:
-            with ProcessPoolExecutor(
-                max_workers=jobs, mp_context=get_context("spawn"), initializer=_init_worker
-            ) as pool:
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_init_worker)
+            try:
                 futures = {pool.submit(_execute_in_worker, tasks[i], str(store.root)): i for i in todo}
                 for fut in as_completed(futures):
                     records[futures[fut]] = fut.result()
                     bar.update()
+            except BaseException:
+                # interrupted (or a worker died): drop the queued tasks, let the running ones finish
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
     finally:
         bar.close()
     return [records[i] for i in range(len(tasks))]

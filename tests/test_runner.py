@@ -161,3 +161,14 @@ def test_series_without_anomalies_are_left_out_of_means_but_count_when_pooled(
     assert m[("(mean)", "f1")] == m[("spiky", "f1")]  # mean over the series where F1 is defined
     # pooled precision counts the clean series' alarms as false positives
     assert m[("(pooled)", "precision")] < m[("spiky", "precision")]
+
+
+def test_worker_processes_give_the_same_results_as_one_process(tmp_path: Path) -> None:
+    args = ("--detector", "zscore,_plugins:AbsDetector", "--seeds", "0,1")
+    assert run(tmp_path / "one", *args, "--jobs", "1") == 0
+    assert run(tmp_path / "two", *args, "--jobs", "2") == 0
+    one = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one" / "scores").rglob("*.csv"))
+    two = sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two" / "scores").rglob("*.csv"))
+    assert one == two and len(one) == 12
+    for rel in one:
+        assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes()
