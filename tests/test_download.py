@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from _http import serving
 
 from bench.datasets import download, nab
 from bench.datasets.download import FetchReport, fetch_files, parse_manifest, parse_source
@@ -90,13 +91,8 @@ class _MirrorServer(ThreadingHTTPServer):
 
 @pytest.fixture(scope="module")
 def _module_server(nab_mirror: Path) -> Iterator[_MirrorServer]:
-    srv = _MirrorServer(nab_mirror)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join()
+    with serving(_MirrorServer(nab_mirror)) as srv:
+        yield srv
 
 
 @pytest.fixture

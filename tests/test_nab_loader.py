@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _http import serving
 
 from bench.datasets import nab
 from bench.errors import UnknownNameError
@@ -40,12 +41,8 @@ def http_mirror(nab_mirror: Path) -> Iterator[ThreadingHTTPServer]:
     srv.daemon_threads = True
     srv.paths = []  # type: ignore[attr-defined]
     srv.lock = threading.Lock()  # type: ignore[attr-defined]
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join()
+    with serving(srv):
+        yield srv
 
 
 def _url(srv: ThreadingHTTPServer) -> str:
