@@ -42,3 +42,7 @@ class ChecksumError(DownloadError):
 
 class OutputError(BenchError, OSError):
     """A results or data folder cannot be created or written."""
+
+
+class DataWarning(UserWarning):
+    """Input data was repaired (a documented, visible repair: sorted, de-duplicated, filled); says what and where."""

@@ -29,7 +29,8 @@ DETECTORS: dict[str, str] = {
 
 # short name -> "module:loader"; a loader is ``load(data_dir=None, **options) -> list[Series]``
 DATASETS: dict[str, str] = {
-    "yahoo-synth": "bench.datasets.yahoo:load_synthetic",
+    "yahoo-synth": "bench.datasets.synthetic:load_synthetic",
+    "yahoo-s5": "bench.datasets.yahoo_s5:load",
     "nab": "bench.datasets.nab:load",
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +103,21 @@ class Series:
     def train(self) -> NDArray[np.float64]:
         """The training part, ``values[:train_end]``."""
         return self.values[: self.train_end]
+
+    def fingerprint(self) -> str:
+        """A SHA-256 hex digest of everything a detector or metric reads: values, labels, timestamps, events, split.
+
+        Two series with the same fingerprint give the same task results; a
+        changed file changes it, so cached results of the old data are not reused.
+        """
+        h = hashlib.sha256()
+        h.update(np.ascontiguousarray(self.values, dtype="<f8").tobytes())
+        h.update(str(self.values.shape).encode())
+        h.update(np.ascontiguousarray(self.labels, dtype="i1").tobytes())
+        if self.timestamps is not None:
+            h.update(np.asarray(self.timestamps).astype("datetime64[ns]").astype("<i8").tobytes())
+        h.update(repr((self.events, self.train_end)).encode())
+        return h.hexdigest()
 
     @property
     def key(self) -> str:

@@ -1,4 +1,4 @@
-"""Tests for bench.datasets.yahoo: the Yahoo-style generator and the Yahoo S5 file format."""
+"""Tests for bench.datasets.synthetic (the Yahoo-style generator) and bench.datasets.yahoo_s5 (the S5 file format)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.datasets.yahoo import (
-    DATASET,
-    MIN_PART,
-    generate,
-    load_synthetic,
+from bench.datasets.synthetic import DATASET, MIN_PART, generate, load_synthetic
+from bench.datasets.yahoo_s5 import (
     load_yahoo_s5,
     read_yahoo_s5,
     write_yahoo_s5,
