@@ -24,21 +24,35 @@ from __future__ import annotations
 
 import warnings
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from bench.metrics.catalog import MetricFamily, SeriesEval
+from bench.metrics.catalog import COST_METRICS, MetricFamily, SeriesEval
 from bench.metrics.thresholds import DEFAULT, ThresholdStrategy
-from bench.results import RunStore
 from bench.series import Series
 
 COLUMNS = ["dataset", "series", "detector", "seed", "metric", "value"]
-COST_METRICS = ("fit_seconds", "score_seconds", "us_per_point")
-# what stays defined on a series without any labelled anomaly
-DEFINED_WITHOUT_ANOMALIES = frozenset({"threshold", "alarms", "alarm_rate", "events", "events_detected", *COST_METRICS})
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One row's scores on one series for one seed, as the evaluator receives them.
+
+    ``row`` is the table label (``lstm``, ``lstm+likelihood``); ``record`` the
+    raw task's record (its costs are reported); ``n_warmup`` the points the
+    detector could not score yet (left out of the threshold's training scores).
+    """
+
+    row: str
+    seed: int
+    series: Series
+    scores: np.ndarray
+    n_warmup: int
+    record: dict[str, Any]
 
 
 def series_eval(
@@ -69,37 +83,38 @@ def _pool(evals: list[SeriesEval]) -> SeriesEval:
 
 
 def evaluate(
-    store: RunStore,
-    series: Iterable[Series],
-    records: list[dict[str, Any]],
+    items: list[Scored],
     families: list[MetricFamily],
     *,
     strategy: ThresholdStrategy = DEFAULT,
-    nab: bool = False,
+    applies: Callable[[MetricFamily, str], bool] = lambda fam, dataset: not fam.dataset_specific,
 ) -> pd.DataFrame:
-    """Metric records for every completed task in ``records`` (failed tasks are skipped)."""
-    by_key = {(s.dataset, s.name): s for s in series}
+    """Long-form metric records for every scored item, then the aggregates per (dataset, row, seed).
+
+    ``applies(family, dataset)`` says whether a family is computed on a
+    dataset (dataset-specific families such as NAB's score only where the
+    dataset's registry entry lists them).
+    """
+    per_series = [f for f in families if f.compute is not None]
+    always = {"threshold", *COST_METRICS, *(m for f in families for m in f.defined_without_anomalies)}
     rows: list[tuple[Any, ...]] = []
     groups: dict[tuple[str, str, int], list[tuple[Series, SeriesEval, np.ndarray, float]]] = defaultdict(list)
-    for rec in records:
-        if rec.get("status") != "ok":
-            continue
-        s = by_key[(rec["dataset"], rec["series"])]
-        det, seed = rec["detector"], int(rec["seed"])
-        scores = store.read_scores(store.score_path(det, seed, s.dataset, s.name))
-        ev, threshold = series_eval(s, scores, int(rec.get("n_warmup", 0)), strategy)
-        groups[(s.dataset, det, seed)].append((s, ev, scores, threshold))
+    for it in items:
+        s = it.series
+        ev, threshold = series_eval(s, it.scores, it.n_warmup, strategy)
+        groups[(s.dataset, it.row, it.seed)].append((s, ev, it.scores, threshold))
         values: dict[str, float] = {"threshold": threshold}
-        for fam in families:
-            values.update(fam.compute(ev))
+        for fam in per_series:
+            if applies(fam, s.dataset):
+                values.update(fam.compute(ev))  # type: ignore[misc]
         if not ev.y_true.any():
-            values = {m: (v if m in DEFINED_WITHOUT_ANOMALIES else float("nan")) for m, v in values.items()}
-        values.update({m: float(rec[m]) for m in COST_METRICS if m in rec})
-        rows.extend((s.dataset, s.name, det, seed, m, float(v)) for m, v in values.items())
+            values = {m: (v if m in always else float("nan")) for m, v in values.items()}
+        values.update({m: float(it.record[m]) for m in COST_METRICS if m in it.record})
+        rows.extend((s.dataset, s.name, it.row, it.seed, m, float(v)) for m, v in values.items())
     frame = pd.DataFrame(rows, columns=COLUMNS)
 
     agg_rows: list[tuple[Any, ...]] = []
-    for (dataset, det, seed), items in groups.items():
+    for (dataset, det, seed), group in groups.items():
         part = frame[(frame.dataset == dataset) & (frame.detector == det) & (frame.seed == seed)]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN means stay NaN
@@ -109,13 +124,12 @@ def evaluate(
         agg_rows.extend((dataset, "(mean)", det, seed, m, float(v)) for m, v in means.items())
         totals = part[part.metric.isin(("fit_seconds", "score_seconds"))].groupby("metric")["value"].sum()
         agg_rows.extend((dataset, "(total)", det, seed, m, float(v)) for m, v in totals.items())
-        pooled = _pool([ev for _, ev, _, _ in items])
+        pooled = _pool([ev for _, ev, _, _ in group])
+        for fam in per_series:
+            if fam.poolable and applies(fam, dataset):
+                agg_rows.extend((dataset, "(pooled)", det, seed, m, float(v)) for m, v in fam.compute(pooled).items())  # type: ignore[misc]
         for fam in families:
-            if fam.poolable:
-                agg_rows.extend((dataset, "(pooled)", det, seed, m, float(v)) for m, v in fam.compute(pooled).items())
-        if nab and dataset == "nab":
-            from bench.metrics.nab_run import nab_rows
-
-            nab_items = [(s, scores, thr) for s, _, scores, thr in items]
-            agg_rows.extend((dataset, "(corpus)", det, seed, m, v) for m, v in nab_rows(nab_items))
+            if fam.corpus is not None and applies(fam, dataset):
+                corpus = [(s, scores, thr) for s, _, scores, thr in group]
+                agg_rows.extend((dataset, "(corpus)", det, seed, m, float(v)) for m, v in fam.corpus(corpus))
     return pd.concat([frame, pd.DataFrame(agg_rows, columns=COLUMNS)], ignore_index=True)

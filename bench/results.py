@@ -2,11 +2,15 @@
 
 Layout of a run folder::
 
-    config.json                                   what was run: parameters, seeds, versions, git commit
-    scores/<detector>/seed<k>/<dataset>/<series>.csv   timestamp, anomaly_score, label (one row per point)
-    tasks/<detector>/seed<k>/<dataset>/<series>.json   status, timings, warm-up count, error if it failed
-    metrics.csv                                   dataset, series, detector, seed, metric, value
-    summary.md                                    the summary table
+    config.json        what was run (the RunConfig), resolved parameters, versions, git commit
+    scores/<detector>-<params hash>/seed<k>/<dataset>/<series>.csv   timestamp, anomaly_score, label
+    tasks/<detector>-<params hash>/seed<k>/<dataset>/<series>.json   key, status, timings, error if it failed
+    metrics.csv        dataset, series, detector, seed, metric, value
+    summary.md         the summary table (also .csv, .tex)
+
+Raw scores live under the detector's name and a hash of its full
+parameters, so two parameter sets of one detector coexist; every path
+component is sanitised (:func:`safe_component`).
 
 A task's score file is written before its task record, and both through a
 temporary file renamed into place, so a killed run leaves only complete
@@ -15,13 +19,17 @@ files and a rerun with the same ``--out`` resumes where it stopped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
+import re
+import secrets
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
@@ -125,9 +133,59 @@ def environment() -> dict[str, Any]:
 
 
 def new_run_id(detectors: list[str], datasets: list[str]) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    safe = lambda xs: "+".join(x.replace(":", "-").replace("/", "-") for x in xs)  # noqa: E731
-    return f"{stamp}-{safe(detectors)}-{safe(datasets)}"
+    """``<UTC time to the microsecond>-<detectors>-<datasets>-<random>``: unique even for runs started together."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    label = safe_component("+".join(detectors))[:60] + "-" + safe_component("+".join(datasets))[:40]
+    return f"{stamp}-{label}-{secrets.token_hex(3)}"
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+=,\[\]-]")
+
+
+def safe_component(name: str) -> str:
+    """``name`` as one file-name component: other characters become ``_``; changed names get a short hash.
+
+    Dataset, series and detector names come from users (CSV file names,
+    plug-in paths) and must never escape the run folder or collide after
+    sanitising:
+
+    >>> safe_component("nyc_taxi"), safe_component("../etc"), safe_component("a:b")[:4]
+    ('nyc_taxi', '_.._etc-6ff8e1', 'a_b-')
+    """
+    clean = _UNSAFE.sub("_", name)
+    if clean.startswith("."):
+        clean = "_" + clean
+    if clean != name or not clean or len(clean) > 120:
+        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+        clean = f"{clean[:100] or '_'}-{digest}"
+    return clean
+
+
+def safe_relpath(name: str) -> Path:
+    """A series name with ``/`` (``realKnownCause/nyc_taxi``) as a relative path of safe components."""
+    parts = [p for p in name.split("/")]
+    return Path(*[safe_component(p) for p in parts])
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where one task's files live in a run folder: ``<kind>/<detector_dir>/seed<k>/<dataset>/<series>.<ext>``."""
+
+    detector_dir: str
+    seed: int
+    dataset: str
+    series: str
+
+    def path(self, root: Path, kind: str, suffix: str) -> Path:
+        rel = safe_relpath(self.series)
+        return (
+            root
+            / kind
+            / self.detector_dir
+            / f"seed{self.seed}"
+            / safe_component(self.dataset)
+            / rel.with_name(rel.name + suffix)
+        )
 
 
 class RunStore:
@@ -136,11 +194,11 @@ class RunStore:
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
 
-    def score_path(self, detector: str, seed: int, dataset: str, series: str) -> Path:
-        return self.root / "scores" / _safe(detector) / f"seed{seed}" / dataset / f"{series}.csv"
+    def score_path(self, slot: Slot) -> Path:
+        return slot.path(self.root, "scores", ".csv")
 
-    def task_path(self, detector: str, seed: int, dataset: str, series: str) -> Path:
-        return self.root / "tasks" / _safe(detector) / f"seed{seed}" / dataset / f"{series}.json"
+    def task_path(self, slot: Slot) -> Path:
+        return slot.path(self.root, "tasks", ".json")
 
     def write_scores(
         self,
@@ -164,19 +222,15 @@ class RunStore:
 
     def read_task(self, path: Path) -> dict[str, Any] | None:
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            return dict(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError):
             return None
 
     def config(self) -> dict[str, Any] | None:
+        """The folder's ``config.json`` as a dict, or None when there is none."""
         try:
-            return json.loads((self.root / "config.json").read_text(encoding="utf-8"))
+            return dict(json.loads((self.root / "config.json").read_text(encoding="utf-8")))
         except (FileNotFoundError, NotADirectoryError):
             return None
         except ValueError as exc:
             raise DataError(f"{self.root / 'config.json'} is not valid JSON: {exc}.") from exc
-
-
-def _safe(name: str) -> str:
-    """A detector name usable as a folder name (plug-ins are ``module:Class``)."""
-    return name.replace(":", "__").replace("/", "_")

@@ -1,88 +1,186 @@
-"""The runner: fit and score every (detector, seed, series) task, store scores, survive crashes.
+"""The runner: tasks keyed by what changes their result, run on any executor, stored as soon as each finishes.
+
+A task is one detector (with its full, resolved parameters) on one series
+with one seed. Its **key** is a SHA-256 over the detector's name, its full
+parameters, the seed, the detector's code version, the dataset, the series'
+name and the series' fingerprint (its values, labels, timestamps, events and
+split). The key decides reuse: a run folder keeps each finished task's
+scores and record (which holds the key), and a rerun reuses a task only when
+the stored key equals the new one. Raw scores live under
+``<detector>-<params hash>/seed<k>/`` (:class:`bench.results.Slot`), so two
+parameter sets of one detector coexist.
+
+Code version: the SHA-256 of the source files of the detector's module and
+of the modules of the same top-level package that it uses directly (its base
+class, helpers such as ``_torch.py``); editing any of them invalidates that
+detector's cached tasks. Nothing else in the package does.
 
 Training protocol (the runner's, not the detector's): each detector is fit on
-the series' training part (``series.train``: NAB's probationary period, the
-generator's clean prefix) and scores the whole series. A detector that
-raises on one series is recorded as a failed task and the run goes on; a
-task already complete in the run folder is not run again (resume).
+the series' training part (``series.train``) and scores the whole series. A
+detector that raises on one series is recorded as a failed task and the run
+goes on.
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import json
 import os
 import signal
 import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from multiprocessing import get_context
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from tqdm import tqdm
+import numpy as np
 
+from bench import registry
+from bench.config import DetectorSpec
 from bench.errors import BenchError
-from bench.registry import make_detector
-from bench.results import RunStore, write_json
+from bench.results import RunStore, Slot, safe_component, write_json
 from bench.series import Series
 
-SEED_PARAMS = ("seed", "random_state")
+
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, default=repr, separators=(",", ":"))
 
 
-@dataclass(frozen=True)
-class DetectorSpec:
-    """A detector as the user named it, with hyperparameters overriding its defaults."""
+def resolved_params(spec: DetectorSpec) -> dict[str, Any]:
+    """The detector's full hyperparameters: its defaults updated with the spec's (the seed parameter left out)."""
+    cls = registry.get_detector_class(spec.name)
+    seed_name = registry.seed_param(cls)
+    full = {k: p.default for k, p in registry.parameters(cls).items() if k != seed_name}
+    full.update(spec.params)
+    return full
 
-    name: str
-    params: dict[str, Any] = field(default_factory=dict)
+
+@cache
+def code_version(cls: type) -> str:
+    """SHA-256 (first 16 hex digits) of the sources a detector class runs (see the module docstring)."""
+    module = sys.modules[cls.__module__]
+    top = cls.__module__.split(".")[0]
+    modules = {module}
+    for base in cls.__mro__:
+        modules.add(sys.modules.get(base.__module__, module))
+    for value in vars(module).values():
+        owner = value if inspect.ismodule(value) else sys.modules.get(getattr(value, "__module__", None) or "")
+        if owner is not None and owner.__name__.split(".")[0] == top:
+            modules.add(owner)
+    h = hashlib.sha256()
+    for m in sorted((m for m in modules if m.__name__.split(".")[0] == top), key=lambda m: m.__name__):
+        try:
+            source = inspect.getsource(m)
+        except (OSError, TypeError):  # a module without source (built in, compiled): its name and version
+            source = f"{m.__name__} {getattr(m, '__version__', '')}"
+        h.update(m.__name__.encode())
+        h.update(source.encode())
+    return h.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
 class Task:
+    """One detector (raw, without post-processing) on one series with one seed."""
+
     detector: DetectorSpec
+    params: dict[str, Any]
     seed: int
     series: Series
+    key: str
+    slot: Slot
+    code_version: str
 
     @property
     def label(self) -> str:
-        return f"{self.detector.name} seed={self.seed} {self.series.key}"
+        return f"{self.detector.alias} seed={self.seed} {self.series.key}"
 
 
-def build_detector(spec: DetectorSpec, seed: int) -> Any:
-    """Instantiate with the run's seed given to whichever seed parameter the detector has."""
-    det = make_detector(spec.name, spec.params)
-    for p in SEED_PARAMS:
-        if p in det.get_params():
-            det.set_params(**{p: seed})
-    return det
+def make_task(spec: DetectorSpec, seed: int, series: Series) -> Task:
+    """The task with its key and its slot in a run folder (see the module docstring)."""
+    raw = spec.raw
+    params = resolved_params(raw)
+    version = code_version(registry.get_detector_class(raw.name))
+    params_hash = hashlib.sha256(_canonical({"detector": raw.name, "params": params}).encode()).hexdigest()[:10]
+    key = hashlib.sha256(
+        _canonical(
+            {
+                "detector": raw.name,
+                "params": params,
+                "seed": seed,
+                "code": version,
+                "dataset": series.dataset,
+                "series": series.name,
+                "data": series.fingerprint(),
+            }
+        ).encode()
+    ).hexdigest()
+    slot = Slot(f"{safe_component(raw.name)}-{params_hash}", seed, series.dataset, series.name)
+    return Task(raw, params, seed, series, key, slot, version)
+
+
+def plan(rows: tuple[DetectorSpec, ...], seeds: tuple[int, ...], series: list[Series]) -> list[Task]:
+    """Every distinct task the rows need (``lstm`` and ``lstm+likelihood`` share theirs), in a stable order."""
+    tasks: dict[str, Task] = {}
+    for spec in rows:
+        for seed in seeds:
+            for s in series:
+                t = make_task(spec, seed, s)
+                tasks.setdefault(t.key, t)
+    return list(tasks.values())
+
+
+def check_scores(scores: Any, n: int) -> np.ndarray:
+    """A detector's output as ``(n,)`` finite float64, or a ``BenchError`` saying what is wrong with it."""
+    try:
+        arr = np.asarray(scores, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise BenchError(f"score() returned something that is not numbers ({exc}).") from None
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.shape != (n,):
+        raise BenchError(f"score() returned shape {arr.shape} for a series of {n} points; expected ({n},).")
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise BenchError(
+            f"score() returned {bad.size} non-finite values (first {arr[bad[0]]} at index {int(bad[0])}); "
+            "scores must be finite."
+        )
+    return arr
 
 
 def execute(task: Task, store: RunStore) -> dict[str, Any]:
-    """Run one task and write its scores and record; never raises for a detector's failure."""
+    """Run one task and write its scores, then its record; never raises for a detector's failure."""
     s = task.series
     record: dict[str, Any] = {
+        "key": task.key,
         "detector": task.detector.name,
+        "params": task.params,
         "seed": task.seed,
+        "seed_param": registry.seed_param(registry.get_detector_class(task.detector.name)),
+        "code_version": task.code_version,
         "dataset": s.dataset,
         "series": s.name,
+        "series_fingerprint": s.fingerprint(),
         "n_points": len(s),
         "train_end": s.train_end,
     }
     try:
-        det = build_detector(task.detector, task.seed)
+        det = registry.make_detector(task.detector.name, task.params, seed=task.seed)
         t0 = time.perf_counter()
         det.fit(s.train)
         t1 = time.perf_counter()
-        scores = det.score(s.values)
+        scores = check_scores(det.score(s.values), len(s))
         t2 = time.perf_counter()
     except BenchError as exc:
         record.update(status="failed", error=f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # a detector bug must not end the run; keep the traceback
         record.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
     else:
-        store.write_scores(
-            store.score_path(task.detector.name, task.seed, s.dataset, s.name), scores, s.labels, s.timestamps
-        )
+        store.write_scores(store.score_path(task.slot), scores, s.labels, s.timestamps)
         record.update(
             status="ok",
             fit_seconds=t1 - t0,
@@ -91,11 +189,11 @@ def execute(task: Task, store: RunStore) -> dict[str, Any]:
             n_warmup=int(getattr(det, "n_warmup_", 0)),
             epochs_run=getattr(det, "epochs_run_", None),
         )
-    write_json(store.task_path(task.detector.name, task.seed, s.dataset, s.name), record)
+    write_json(store.task_path(task.slot), record)
     return record
 
 
-def _init_worker() -> None:  # pragma: no cover - runs in a child process
+def init_worker() -> None:  # pragma: no cover - runs in a child process
     """One thread per worker process, and Ctrl-C left to the parent.
 
     The processes are the parallelism (torch reads the thread variables at
@@ -108,64 +206,72 @@ def _init_worker() -> None:  # pragma: no cover - runs in a child process
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _execute_in_worker(task: Task, root: str) -> dict[str, Any]:
-    return execute(task, RunStore(root))  # pragma: no cover - runs in a child process
+def execute_at(task: Task, root: str) -> dict[str, Any]:
+    """:func:`execute` with the run folder given as a path (what a worker process or cluster node receives)."""
+    return execute(task, RunStore(root))
 
 
-def default_jobs(n_tasks: int) -> int:
-    """Worker processes when the user does not say: one per core, or 1 for small runs (< 8 tasks)."""
-    return max(1, min(os.cpu_count() or 1, n_tasks)) if n_tasks >= 8 else 1
+def is_done(store: RunStore, task: Task) -> dict[str, Any] | None:
+    """The stored record of ``task`` when it finished with this exact key and its scores exist, else None."""
+    prev = store.read_task(store.task_path(task.slot))
+    if prev and prev.get("status") == "ok" and prev.get("key") == task.key and store.score_path(task.slot).exists():
+        return prev
+    return None
 
 
 def run_tasks(
     store: RunStore,
     tasks: list[Task],
+    executor: Executor | None = None,
     *,
-    jobs: int | None = None,
-    progress: bool = False,
+    on_done: Callable[[Task, dict[str, Any]], None] | None = None,
+    in_flight: int = 4,
 ) -> list[dict[str, Any]]:
-    """Run every task not already complete in ``store``; return all task records in task order.
+    """Run every task not already done in ``store`` on ``executor``; return all records in task order.
 
-    ``jobs`` worker processes (default :func:`default_jobs`), each limited to
-    one thread; with ``jobs=1`` everything runs in this process.
+    ``executor`` is any :class:`concurrent.futures.Executor` (local processes,
+    a Dask client's executor, ...); ``None`` runs the tasks one by one in this
+    process. At most ``in_flight`` tasks are submitted ahead, so an interrupt
+    leaves little queued work and progress stays live. ``on_done(task, record)``
+    is called in this process as each task finishes (progress, fail-fast).
     """
     records: dict[int, dict[str, Any]] = {}
     todo: list[int] = []
     for i, t in enumerate(tasks):
-        prev = store.read_task(store.task_path(t.detector.name, t.seed, t.series.dataset, t.series.name))
-        score_file = store.score_path(t.detector.name, t.seed, t.series.dataset, t.series.name)
-        if prev and prev.get("status") == "ok" and score_file.exists():
+        prev = is_done(store, t)
+        if prev is not None:
             records[i] = prev
         else:
             todo.append(i)
-    bar = tqdm(
-        total=len(tasks),
-        initial=len(tasks) - len(todo),
-        disable=not progress,
-        unit="series",
-        desc="run",
-        file=sys.stderr,
-        dynamic_ncols=True,
-    )
-    jobs = default_jobs(len(todo)) if jobs is None else jobs
+    if executor is None:
+        for i in todo:
+            records[i] = execute(tasks[i], store)
+            if on_done:
+                on_done(tasks[i], records[i])
+        return [records[i] for i in range(len(tasks))]
+    pending: dict[Future[dict[str, Any]], int] = {}
+    queue: Iterator[int] = iter(todo)
+    root = str(store.root)
+
+    def fill() -> None:
+        while len(pending) < max(1, in_flight):
+            i = next(queue, None)
+            if i is None:
+                return
+            pending[executor.submit(execute_at, tasks[i], root)] = i
+
     try:
-        if jobs <= 1:
-            for i in todo:
-                bar.set_postfix_str(tasks[i].label, refresh=False)
-                records[i] = execute(tasks[i], store)
-                bar.update()
-        else:
-            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_init_worker)
-            try:
-                futures = {pool.submit(_execute_in_worker, tasks[i], str(store.root)): i for i in todo}
-                for fut in as_completed(futures):
-                    records[futures[fut]] = fut.result()
-                    bar.update()
-            except BaseException:
-                # interrupted (or a worker died): drop the queued tasks, let the running ones finish
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-            pool.shutdown(wait=True)
-    finally:
-        bar.close()
+        fill()
+        while pending:
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for fut in done:
+                i = pending.pop(fut)
+                records[i] = fut.result()
+                if on_done:
+                    on_done(tasks[i], records[i])
+            fill()
+    except BaseException:
+        for fut in pending:  # interrupted: drop what has not started; the running ones finish and are saved
+            fut.cancel()
+        raise
     return [records[i] for i in range(len(tasks))]

@@ -33,8 +33,10 @@ def test_run_on_yahoo_synth_writes_the_results_folder(tmp_path: Path, capsys) ->
     for det in ("lstm", "random", "null"):
         assert det in printed
     config = json.loads((out / "config.json").read_text())
-    assert [d["name"] for d in config["detectors"]] == ["lstm", "random", "null"]
-    assert config["detectors"][0]["params"]["window_size"] == 20
+    assert [d["alias"] for d in config["resolved"]] == ["lstm", "random", "null"]
+    assert config["detectors"][0]["params"]["window_size"] == 20  # what the user set
+    assert config["resolved"][0]["params"]["num_layers"] == 2  # with every default filled in
+    assert config["resolved"][0]["seed_param"] == "seed" and config["seeds"] == [0]
     assert config["datasets"] == [{"name": "yahoo-synth", "options": {"n_series": 3, "length": 400}}]
     metrics = read_metrics(out / "metrics.csv")
     assert list(metrics.columns) == ["dataset", "series", "detector", "seed", "metric", "value"]
@@ -44,7 +46,8 @@ def test_run_on_yahoo_synth_writes_the_results_folder(tmp_path: Path, capsys) ->
     assert {"fit_seconds", "score_seconds", "us_per_point", "delay_points", "oracle_best_f1"} <= set(metrics.metric)
     summary = (out / "summary.md").read_text()
     assert "| yahoo-synth | lstm |" in summary and "oracle" in summary
-    assert len(list((out / "scores" / "lstm" / "seed0" / "yahoo-synth").glob("*.csv"))) == 3
+    (lstm_dir,) = (out / "scores").glob("lstm-*")  # <detector>-<hash of its full parameters>
+    assert len(list((lstm_dir / "seed0" / "yahoo-synth").glob("*.csv"))) == 3
 
 
 def test_evaluate_rereads_a_run_without_rerunning(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -108,9 +111,9 @@ def test_run_on_nab_subset_reports_nab_scores_and_published_rows(
     assert nab[nab.detector == "null"].value.item() == pytest.approx(0.0, abs=1e-9)  # NAB's null detector is 0
     summary = (out / "summary.md").read_text()
     assert "numenta (published) |" in summary and "NAB std" in summary
+    (lstm_dir,) = (out / "scores").glob("lstm-*")
     scores = sorted(
-        p.relative_to(out / "scores" / "lstm" / "seed0" / "nab")
-        for p in (out / "scores" / "lstm" / "seed0" / "nab").rglob("*.csv")
+        p.relative_to(lstm_dir / "seed0" / "nab") for p in (lstm_dir / "seed0" / "nab").rglob("*.csv")
     )
     assert len(scores) == 6 and all(p.parts[0] == "artificialWithAnomaly" for p in scores)
 
@@ -121,7 +124,7 @@ def test_run_on_nab_subset_reports_nab_scores_and_published_rows(
         (["run", "--detector", "lstn"], "Unknown detector 'lstn'. Available:"),
         (["run", "--dataset", "nba"], "Unknown dataset 'nba'. Available:"),
         (["run", "--detector", "lstm", "--param", "lstm.window=3"], "has no parameter 'window'. Valid: window_size"),
-        (["run", "--detector", "lstm", "--param", "lstm.epochs=many"], "lstm.epochs='many': expected int"),
+        (["run", "--detector", "lstm", "--param", "lstm.epochs=many"], "lstm.epochs='many': expected an integer"),
         (["run", "--dataset", "yahoo-synth", "--series", "nothing*"], "matches none of the"),
         (["run", "--threshold", "magic"], "Unknown threshold strategy 'magic'"),
         (["run", "--metrics", "f2"], "Unknown metric 'f2'. Available:"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.detectors.base import as_values, fill_warmup
 from bench.errors import DataError, ParameterError
@@ -80,16 +82,47 @@ def test_threshold_strategies() -> None:
         oracle.threshold(scores)
 
 
-def test_nab_corpus_threshold_is_an_oracle_over_the_corpus() -> None:
-    from bench.metrics.nab import NabSeries
-    from bench.metrics.thresholds import NabCorpusThreshold
+def test_nab_corpus_threshold_hand_case() -> None:
+    from bench.metrics.nab import NabSeries, load_profiles, nab_optimise_threshold
 
     # one window [6, 8) after a 2-point probation; the window's rows score 0.9, one early normal row 0.95
     scores = np.array([0.0, 0.0, 0.1, 0.95, 0.1, 0.1, 0.9, 0.9, 0.1, 0.1])
-    strategy = NabCorpusThreshold("standard")
-    assert strategy.oracle and strategy.name == "oracle_nab_corpus(standard)"
     # the best threshold detects the window (0.9) and accepts the false positive at 0.95,
     # or stays above 0.95 and misses it: detecting is worth far more than one FP's cost
-    assert strategy.corpus_threshold([NabSeries(scores, [(6, 8)], 2)]) == 0.9
-    with pytest.raises(ParameterError, match="Unknown NAB profile"):
-        NabCorpusThreshold("fast").corpus_threshold([NabSeries(scores, [(6, 8)], 2)])
+    threshold, _ = nab_optimise_threshold([NabSeries(scores, [(6, 8)], 2)], load_profiles()["standard"])
+    assert threshold == 0.9
+
+
+def test_threshold_specs_round_trip_exactly_and_describe_themselves() -> None:
+    from bench.metrics.thresholds import from_spec
+
+    # the bugs: fixed:1234567.5 came back as 1234570.0, quantile:0.99999999 as quantile(1)
+    assert from_spec("fixed:1234567.5") == Fixed(1234567.5) and from_spec("fixed:1234567.5").spec() == "fixed:1234567.5"
+    assert from_spec("quantile:0.99999999").q == 0.99999999
+    assert from_spec("quantile:0.5").describe() == "the 0.5 quantile of each series' evaluated scores"
+    assert from_spec("train_mean_std:2").describe() == "mean + 2 std of the training-part scores"
+    for bad, message in [
+        ("fixed:nan", "finite"),
+        ("fixed:inf", "finite"),
+        ("quantile:1.5", "0 <= q <= 1"),
+        ("fixed", "needs a value"),
+        ("magic:3", "Unknown threshold strategy"),
+        ("oracle_best_f1", "Oracle thresholds"),
+    ]:
+        with pytest.raises(ParameterError, match=message):
+            from_spec(bad)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    kind=st.sampled_from(["train_mean_std", "quantile", "fixed"]),
+    x=st.floats(allow_nan=False, allow_infinity=False, width=64),
+)
+def test_threshold_spec_round_trip_property(kind: str, x: float) -> None:
+    from bench.metrics.thresholds import from_spec
+
+    if kind == "quantile":
+        x = abs(x) % 1.0
+    strategy = from_spec(f"{kind}:{x!r}")
+    assert from_spec(strategy.spec()) == strategy
+    assert getattr(strategy, {"train_mean_std": "k", "quantile": "q", "fixed": "value"}[kind]) == x

@@ -17,7 +17,7 @@ from bench.results import atomic_open, read_metrics
 
 @pytest.fixture(autouse=True)
 def tiny_dataset(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(registry.DATASETS, "tiny", "_plugins:tiny")
+    monkeypatch.setitem(registry.DATASETS, "tiny", registry.DatasetEntry("tiny", "_plugins:tiny"))
 
 
 def run(out: Path, *extra: str) -> int:
@@ -67,9 +67,12 @@ def test_config_records_parameters_versions_and_commit(tmp_path: Path) -> None:
         == 0
     )
     config = json.loads((out / "config.json").read_text())
-    assert config["detectors"] == [{"name": "_plugins:AbsDetector", "params": {"offset": 0.25, "seed": 0}}]
+    assert config["detectors"] == [
+        {"name": "_plugins:AbsDetector", "alias": "_plugins:AbsDetector", "params": {"offset": 0.25}, "post": []}
+    ]
+    assert config["resolved"][0]["params"] == {"offset": 0.25} and config["resolved"][0]["seed_param"] == "seed"
     assert config["seeds"] == [3, 4]
-    env = config["environment"]
+    env = config["sessions"][-1]
     assert env["packages"]["numpy"] and env["packages"]["bench"] and "git_commit" in env
     assert len(list((out / "scores").rglob("*.csv"))) == 6  # 3 series x 2 seeds
 
@@ -135,7 +138,7 @@ def test_plugin_that_is_not_a_detector_is_refused(tmp_path: Path, capsys) -> Non
 def test_series_without_anomalies_are_left_out_of_means_but_count_when_pooled(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(registry.DATASETS, "mixed", "_plugins:mixed")
+    monkeypatch.setitem(registry.DATASETS, "mixed", registry.DatasetEntry("mixed", "_plugins:mixed"))
     out = tmp_path / "r"
     assert (
         main(

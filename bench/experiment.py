@@ -1,0 +1,219 @@
+"""The two ways to describe a run, command-line flags and a TOML experiment file, both ending in one ``RunConfig``.
+
+An experiment file (read with the standard library's ``tomllib``)::
+
+    seeds = [0, 1, 2]                 # or: seed = 0
+    threshold = "train_mean_std:3"    # --threshold
+    metrics = ["auc", "vus", "point"] # --metrics (default: the headline set)
+    series = "realKnownCause/*"       # --series
+    baselines = true                  # false = --no-baselines
+
+    [[dataset]]
+    name = "yahoo-synth"
+    options = { n_series = 5 }        # --param yahoo-synth.n_series=5
+
+    [[detector]]
+    name = "lstm"
+    params = { window_size = [20, 50], epochs = 10 }   # a list expands to a grid
+    post = ["likelihood"]             # lstm+likelihood
+    post_params = { likelihood = { window = 10 } }
+
+    [[detector]]
+    name = "zscore"
+    alias = "z100"                    # the row label (default: the name)
+
+Every key is checked; an unknown or mistyped one is refused with the file,
+its line and the valid keys. The same run from flags::
+
+    --detector lstm+likelihood,zscore --param lstm.window_size=20,50 --param lstm.epochs=10
+    --param likelihood.window=10 --seeds 0,1,2 --dataset yahoo-synth --param yahoo-synth.n_series=5
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import tomllib
+
+from bench import registry
+from bench.config import DatasetSpec, DetectorSpec, RunConfig, build, dataset_spec, detector_specs
+from bench.errors import ParameterError
+
+TOP_KEYS = ("seeds", "seed", "threshold", "metrics", "series", "baselines", "dataset", "detector")
+DETECTOR_KEYS = ("name", "alias", "params", "post", "post_params")
+DATASET_KEYS = ("name", "options")
+
+
+def split_list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _parse_seeds(text: str) -> list[int]:
+    items = [v.strip() for v in text.split(",")]
+    out = []
+    for v in items:
+        try:
+            out.append(int(v))
+        except ValueError:
+            raise ParameterError(f"--seeds {text!r}: {v!r} is not an integer; e.g. --seeds 0,1,2.") from None
+    return out
+
+
+def _row(token: str) -> tuple[str, list[str]]:
+    """``lstm+likelihood`` -> (``lstm``, [``likelihood``])."""
+    name, *post = [t.strip() for t in token.split("+")]
+    if not name or any(not p for p in post):
+        raise ParameterError(f"--detector {token!r}: expected NAME or NAME+POSTPROCESSOR, e.g. lstm+likelihood.")
+    return name, post
+
+
+def from_flags(
+    *,
+    detector: str,
+    dataset: str,
+    params: Sequence[str] = (),
+    seed: int = 0,
+    seeds: str | None = None,
+    threshold: str = "train_mean_std:3",
+    metrics: str | None = None,
+    series: str | None = None,
+    baselines: bool = True,
+) -> RunConfig:
+    """The :class:`RunConfig` that ``bench run``'s flags describe."""
+    rows = [_row(t) for t in split_list(detector)]
+    if not rows:
+        raise ParameterError("--detector is empty; name at least one, e.g. --detector lstm.")
+    datasets_text = split_list(dataset)
+    if not datasets_text:
+        raise ParameterError("--dataset is empty; e.g. --dataset yahoo-synth.")
+    det_names = {name for name, _ in rows}
+    post_names = {p for _, post in rows for p in post}
+    ds_names = {t.partition(":")[0] for t in datasets_text}
+    for name in det_names:
+        registry.get_detector_class(name)  # unknown names fail before their parameters are looked at
+    for name in ds_names:
+        registry.get_dataset(name)
+    grids: dict[str, dict[str, list[str]]] = {}
+    options: dict[str, dict[str, str]] = {}
+    post_params: dict[str, dict[str, str]] = {}
+    for item in params:
+        key, eq, raw = item.partition("=")
+        owner, dot, name = key.rpartition(".")
+        if not eq or not dot or not owner or not name:
+            raise ParameterError(f"--param {item!r}: expected OWNER.NAME=VALUE, e.g. lstm.window_size=30.")
+        if owner in det_names:
+            grids.setdefault(owner, {})[name] = split_list(raw) or [raw]
+        elif owner in ds_names:
+            options.setdefault(owner, {})[name] = raw
+        elif owner in post_names:
+            post_params.setdefault(owner, {})[name] = raw
+        else:
+            known = ", ".join([*sorted(det_names), *sorted(post_names), *sorted(ds_names)])
+            raise ParameterError(f"--param {item!r}: {owner!r} is not a detector or dataset of this run ({known}).")
+    specs: list[DetectorSpec] = []
+    for name, post in rows:
+        specs += detector_specs(name, grids.get(name), post=post, post_params=post_params)
+    datasets = [dataset_spec(t, options.get(t.partition(":")[0])) for t in datasets_text]
+    return build(
+        specs,
+        datasets,
+        seeds=_parse_seeds(seeds) if seeds is not None else [seed],
+        threshold=threshold,
+        metrics=split_list(metrics) if metrics is not None else None,
+        series=series,
+        baselines=baselines,
+    )
+
+
+# --------------------------------------------------------------------------- TOML
+def _line(text: str, key: str) -> str:
+    """``:LINE`` of the first line that sets or opens ``key``, or '' when it cannot be found."""
+    pattern = re.compile(rf"^\s*(\[\[?\s*)?\"?{re.escape(key)}\"?\s*(=|\]|\.)", re.M)
+    m = pattern.search(text)
+    return f":{text.count(chr(10), 0, m.start()) + 1}" if m else ""
+
+
+def _check_keys(table: Mapping[str, Any], valid: Sequence[str], where: str, path: Path, text: str) -> None:
+    for key in table:
+        if key not in valid:
+            raise ParameterError(
+                f"{path}{_line(text, key)}: unknown key {key!r} in {where}. Valid: {', '.join(valid)}."
+            )
+
+
+def _expect(value: Any, kind: type | tuple[type, ...], what: str, path: Path, text: str, key: str) -> Any:
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise ParameterError(f"{path}{_line(text, key)}: {what} must be {names}; got {value!r}.")
+    return value
+
+
+def read(path: str | Path) -> RunConfig:
+    """The :class:`RunConfig` an experiment file describes (format: this module's docstring)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ParameterError(f"Cannot read experiment file {path}: {exc.strerror or exc}.") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ParameterError(f"{path}: not valid TOML: {exc}.") from None
+    _check_keys(doc, TOP_KEYS, "the file", path, text)
+    if "seed" in doc and "seeds" in doc:
+        raise ParameterError(f"{path}{_line(text, 'seed')}: give either seed or seeds, not both.")
+    specs: list[DetectorSpec] = []
+    for i, d in enumerate(_expect(doc.get("detector", []), list, "[[detector]]", path, text, "detector")):
+        _check_keys(
+            _expect(d, dict, "[[detector]]", path, text, "detector"), DETECTOR_KEYS, f"detector {i + 1}", path, text
+        )
+        if "name" not in d:
+            raise ParameterError(f"{path}: detector {i + 1} has no name. Valid keys: {', '.join(DETECTOR_KEYS)}.")
+        name, post = _row(_expect(d["name"], str, "detector name", path, text, "name"))
+        post += list(_expect(d.get("post", []), list, "post", path, text, "post"))
+        grid = {
+            k: (v if isinstance(v, list) else [v])
+            for k, v in _expect(d.get("params", {}), dict, "params", path, text, "params").items()
+        }
+        alias = d.get("alias")
+        if alias is not None:
+            _expect(alias, str, "alias", path, text, "alias")
+        post_params = _expect(d.get("post_params", {}), dict, "post_params", path, text, "post_params")
+        try:
+            specs += detector_specs(name, grid, alias=alias, post=post, post_params=post_params)
+        except ParameterError as exc:
+            key = next((k for k in grid if f"'{k}'" in str(exc) or f".{k}=" in str(exc)), name)
+            raise ParameterError(f"{path}{_line(text, key)}: {exc}") from None
+    datasets: list[DatasetSpec] = []
+    for i, d in enumerate(_expect(doc.get("dataset", []), list, "[[dataset]]", path, text, "dataset")):
+        _check_keys(
+            _expect(d, dict, "[[dataset]]", path, text, "dataset"), DATASET_KEYS, f"dataset {i + 1}", path, text
+        )
+        if "name" not in d:
+            raise ParameterError(f"{path}: dataset {i + 1} has no name. Valid keys: {', '.join(DATASET_KEYS)}.")
+        opts = _expect(d.get("options", {}), dict, "options", path, text, "options")
+        try:
+            datasets.append(dataset_spec(_expect(d["name"], str, "dataset name", path, text, "name"), opts))
+        except ParameterError as exc:
+            key = next((k for k in opts if f"'{k}'" in str(exc) or f".{k}=" in str(exc)), "name")
+            raise ParameterError(f"{path}{_line(text, key)}: {exc}") from None
+    seeds = doc["seeds"] if "seeds" in doc else [doc.get("seed", 0)]
+    _expect(seeds, list, "seeds", path, text, "seeds")
+    metrics = doc.get("metrics")
+    if metrics is not None:
+        _expect(metrics, list, "metrics", path, text, "metrics")
+    try:
+        return build(
+            specs,
+            datasets,
+            seeds=seeds,
+            threshold=_expect(doc.get("threshold", "train_mean_std:3"), str, "threshold", path, text, "threshold"),
+            metrics=metrics,
+            series=_expect(doc["series"], str, "series", path, text, "series") if "series" in doc else None,
+            baselines=_expect(doc.get("baselines", True), bool, "baselines", path, text, "baselines"),
+        )
+    except ParameterError as exc:
+        raise ParameterError(f"{path}: {exc}") from None
