@@ -174,20 +174,20 @@ def default_alias(name: str, params: Mapping[str, Any], post: Sequence[PostSpec]
     return label + "".join(f"+{p.name}" for p in post)
 
 
-def _post_specs(names: Sequence[str], params: Mapping[str, Mapping[str, Any]]) -> tuple[PostSpec, ...]:
+def _post_specs(names: Sequence[str], params: Mapping[str, Mapping[str, Any]], from_text: bool) -> tuple[PostSpec, ...]:
     out = []
     for name in names:
         cls = registry.get_postprocessor_class(name)
         valid = registry.parameters(cls)
         given = dict(params.get(name, {}))
-        out.append(PostSpec(name, {k: _typed(v, valid, k, name) for k, v in given.items()}))
+        out.append(PostSpec(name, {k: _typed(v, valid, k, name, from_text) for k, v in given.items()}))
     return tuple(out)
 
 
-def _typed(value: Any, valid: Mapping[str, registry.Parameter], key: str, owner: str) -> Any:
+def _typed(value: Any, valid: Mapping[str, registry.Parameter], key: str, owner: str, from_text: bool) -> Any:
     if key not in valid:
         raise ParameterError(f"{owner} has no parameter {key!r}. Valid: {', '.join(valid) or '(none)'}.")
-    return coerce(value, valid[key], f"{owner}.{key}")
+    return coerce(value, valid[key], f"{owner}.{key}", from_text=from_text)
 
 
 def detector_specs(
@@ -197,12 +197,14 @@ def detector_specs(
     alias: str | None = None,
     post: Sequence[str] = (),
     post_params: Mapping[str, Mapping[str, Any]] | None = None,
+    from_text: bool = False,
 ) -> list[DetectorSpec]:
     """One spec per point of the parameter grid (``{"window_size": [20, 30]}`` gives two), validated and typed.
 
     The seed is not a parameter here: the run's seeds reach every detector
     through its seed parameter (:func:`bench.registry.seed_param`), and setting
-    it explicitly is refused with a pointer to ``--seed``.
+    it explicitly is refused with a pointer to ``--seed``. ``from_text``: the
+    values are command-line strings to parse (else typed values to check).
     """
     cls = registry.get_detector_class(name)
     valid = registry.parameters(cls)
@@ -213,12 +215,12 @@ def detector_specs(
             f"{name}.{seed_name} is set by the run's seed; use --seed N or --seeds A,B,C "
             f"(experiment files: seeds = [...]) instead of setting {seed_name} directly."
         )
-    typed = {k: [_typed(v, valid, k, name) for v in vs] for k, vs in grid.items()}
+    typed = {k: [_typed(v, valid, k, name, from_text) for v in vs] for k, vs in grid.items()}
     for k, vs in typed.items():
         if not vs:
             raise ParameterError(f"{name}.{k}: an empty list of values.")
     order = [k for k in valid if k in typed]
-    posts = _post_specs(post, post_params or {})
+    posts = _post_specs(post, post_params or {}, from_text)
     points = [dict(zip(order, combo, strict=True)) for combo in itertools.product(*(typed[k] for k in order))]
     if alias and len(points) > 1:
         raise ParameterError(f"Detector alias {alias!r} names {len(points)} parameter sets; give one alias per set.")
@@ -243,12 +245,12 @@ def disambiguate(specs: Sequence[DetectorSpec]) -> tuple[DetectorSpec, ...]:
     return tuple(out)
 
 
-def dataset_spec(text: str, options: Mapping[str, Any] | None = None) -> DatasetSpec:
+def dataset_spec(text: str, options: Mapping[str, Any] | None = None, *, from_text: bool = False) -> DatasetSpec:
     """``nab``, ``yahoo-synth`` or ``csv:PATH`` (a dataset whose entry has a ``path_option``) with typed options."""
     name, colon, arg = text.partition(":")
     entry = registry.get_dataset(name)
     valid = entry.options()
-    opts = {k: _typed(v, valid, k, name) for k, v in dict(options or {}).items()}
+    opts = {k: _typed(v, valid, k, name, from_text) for k, v in dict(options or {}).items()}
     if colon:
         if entry.path_option is None:
             raise ParameterError(f"Dataset {name!r} takes no ':ARG' (got {text!r}).")
@@ -276,7 +278,7 @@ def resolve_metrics(keys: Sequence[str] | None, datasets: Sequence[DatasetSpec])
     if keys is None:
         extra = [f for d in datasets for f in registry.get_dataset(d.name).metric_families]
         keys = [*catalog.DEFAULT_FAMILIES, *dict.fromkeys(extra)]
-    catalog.resolve(keys)  # unknown names fail here, with the list
+    catalog.resolve(list(keys))  # unknown names fail here, with the list
     if not keys:
         raise ParameterError("--metrics is empty; name at least one family (see 'bench list').")
     return tuple(dict.fromkeys(keys))

@@ -40,7 +40,7 @@ import tomllib
 
 from bench import registry
 from bench.config import DatasetSpec, DetectorSpec, RunConfig, build, dataset_spec, detector_specs
-from bench.errors import ParameterError
+from bench.errors import BenchError, ParameterError
 
 TOP_KEYS = ("seeds", "seed", "threshold", "metrics", "series", "baselines", "dataset", "detector")
 DETECTOR_KEYS = ("name", "alias", "params", "post", "post_params")
@@ -52,7 +52,7 @@ def split_list(value: str) -> list[str]:
 
 
 def _parse_seeds(text: str) -> list[int]:
-    items = [v.strip() for v in text.split(",")]
+    items = split_list(text)
     out = []
     for v in items:
         try:
@@ -115,8 +115,8 @@ def from_flags(
             raise ParameterError(f"--param {item!r}: {owner!r} is not a detector or dataset of this run ({known}).")
     specs: list[DetectorSpec] = []
     for name, post in rows:
-        specs += detector_specs(name, grids.get(name), post=post, post_params=post_params)
-    datasets = [dataset_spec(t, options.get(t.partition(":")[0])) for t in datasets_text]
+        specs += detector_specs(name, grids.get(name), post=post, post_params=post_params, from_text=True)
+    datasets = [dataset_spec(t, options.get(t.partition(":")[0]), from_text=True) for t in datasets_text]
     return build(
         specs,
         datasets,
@@ -131,8 +131,8 @@ def from_flags(
 # --------------------------------------------------------------------------- TOML
 def _line(text: str, key: str) -> str:
     """``:LINE`` of the first line that sets or opens ``key``, or '' when it cannot be found."""
-    pattern = re.compile(rf"^\s*(\[\[?\s*)?\"?{re.escape(key)}\"?\s*(=|\]|\.)", re.M)
-    m = pattern.search(text)
+    k = re.escape(key)
+    m = re.search(rf"^\s*(\[\[?\s*)?\"?{k}\"?\s*(=|\]|\.)", text, re.M) or re.search(rf"[{{,]\s*\"?{k}\"?\s*=", text)
     return f":{text.count(chr(10), 0, m.start()) + 1}" if m else ""
 
 
@@ -152,8 +152,20 @@ def _expect(value: Any, kind: type | tuple[type, ...], what: str, path: Path, te
 
 
 def read(path: str | Path) -> RunConfig:
-    """The :class:`RunConfig` an experiment file describes (format: this module's docstring)."""
+    """The :class:`RunConfig` an experiment file describes (format: this module's docstring).
+
+    Every error names the file (and the line where the key can be found).
+    """
     path = Path(path)
+    try:
+        return _read(path)
+    except BenchError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise type(exc)(f"{path}: {exc}") from None
+
+
+def _read(path: Path) -> RunConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -205,15 +217,12 @@ def read(path: str | Path) -> RunConfig:
     metrics = doc.get("metrics")
     if metrics is not None:
         _expect(metrics, list, "metrics", path, text, "metrics")
-    try:
-        return build(
-            specs,
-            datasets,
-            seeds=seeds,
-            threshold=_expect(doc.get("threshold", "train_mean_std:3"), str, "threshold", path, text, "threshold"),
-            metrics=metrics,
-            series=_expect(doc["series"], str, "series", path, text, "series") if "series" in doc else None,
-            baselines=_expect(doc.get("baselines", True), bool, "baselines", path, text, "baselines"),
-        )
-    except ParameterError as exc:
-        raise ParameterError(f"{path}: {exc}") from None
+    return build(
+        specs,
+        datasets,
+        seeds=seeds,
+        threshold=_expect(doc.get("threshold", "train_mean_std:3"), str, "threshold", path, text, "threshold"),
+        metrics=metrics,
+        series=_expect(doc["series"], str, "series", path, text, "series") if "series" in doc else None,
+        baselines=_expect(doc.get("baselines", True), bool, "baselines", path, text, "baselines"),
+    )

@@ -110,8 +110,12 @@ def _describe(kinds: list[Any]) -> str:
     return " or ".join(names.get(k, getattr(k, "__name__", str(k))) for k in kinds)
 
 
-def coerce(value: Any, param: Any, where: str) -> Any:
-    """``value`` typed for ``param`` (a :class:`bench.registry.Parameter`); a string is parsed, others checked.
+def coerce(value: Any, param: Any, where: str, *, from_text: bool = True) -> Any:
+    """``value`` typed for ``param`` (a :class:`bench.registry.Parameter`): parsed from text, or checked.
+
+    ``from_text=True`` (command-line values): a string is parsed by the
+    parameter's type. ``from_text=False`` (experiment-file values, already
+    typed): the value must match the type (an int is accepted for a float).
 
     >>> from bench.registry import Parameter
     >>> coerce("256", Parameter("max_samples", "auto", int | float | str), "iforest.max_samples")
@@ -131,7 +135,7 @@ def coerce(value: Any, param: Any, where: str) -> Any:
                     out = value
             else:
                 out = value
-        elif isinstance(value, str):
+        elif isinstance(value, str) and from_text:
             out = _from_text(value, kinds)
         else:
             out = _matches(value, kinds)

@@ -137,7 +137,7 @@ class Parameter:
 
 def parameters(obj: Any) -> dict[str, Parameter]:
     """Keyword parameters of a class's ``__init__`` or a function, with defaults and resolved annotations."""
-    fn = obj.__init__ if isinstance(obj, type) else obj
+    fn = obj.__init__ if isinstance(obj, type) else obj  # type: ignore[misc]
     sig = inspect.signature(fn)
     try:
         hints = typing.get_type_hints(fn)

@@ -150,7 +150,7 @@ def safe_component(name: str) -> str:
     sanitising:
 
     >>> safe_component("nyc_taxi"), safe_component("../etc"), safe_component("a:b")[:4]
-    ('nyc_taxi', '_.._etc-6ff8e1', 'a_b-')
+    ('nyc_taxi', '_.._etc-f7f912', 'a_b-')
     """
     clean = _UNSAFE.sub("_", name)
     if clean.startswith("."):

@@ -34,7 +34,6 @@ import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -59,9 +58,17 @@ def resolved_params(spec: DetectorSpec) -> dict[str, Any]:
     return full
 
 
-@cache
+_CODE_VERSIONS: dict[type, str] = {}
+
+
 def code_version(cls: type) -> str:
     """SHA-256 (first 16 hex digits) of the sources a detector class runs (see the module docstring)."""
+    if cls not in _CODE_VERSIONS:
+        _CODE_VERSIONS[cls] = _code_version(cls)
+    return _CODE_VERSIONS[cls]
+
+
+def _code_version(cls: type) -> str:
     module = sys.modules[cls.__module__]
     top = cls.__module__.split(".")[0]
     modules = {module}

@@ -57,3 +57,30 @@ def mixed(data_dir=None, *, progress: bool = False):  # type: ignore[no-untyped-
         Series("mixed", "spiky", x, y, train_end=300),
         Series("mixed", "clean", x[:300].copy().repeat(2)[:600], np.zeros(600, np.int8), train_end=300),
     ]
+
+
+class DuckDetector:
+    """A plug-in that only duck-types the interface (fit, score, get_params), as the README allows."""
+
+    def __init__(self, scale: float = 1.0, seed: int = 0) -> None:
+        self.scale = scale
+        self.seed = seed
+
+    def get_params(self) -> dict[str, float]:
+        return {"scale": self.scale, "seed": self.seed}
+
+    def fit(self, X):  # type: ignore[no-untyped-def]
+        self.mean_ = np.asarray(X, dtype=float).mean(axis=0)
+        return self
+
+    def score(self, X):  # type: ignore[no-untyped-def]
+        return self.scale * np.abs(np.asarray(X, dtype=float) - self.mean_).max(axis=1)
+
+
+def weird(data_dir=None, *, progress: bool = False):  # type: ignore[no-untyped-def]
+    """Two series whose names are unsafe as paths: a parent reference and characters files cannot hold."""
+    x, y = sine_with_spikes(seed=0)
+    return [
+        Series("we:ird", "../../escape", x, y, train_end=300),
+        Series("we:ird", 'a<b>|c?"*', x, y, train_end=300),
+    ]

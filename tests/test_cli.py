@@ -112,9 +112,7 @@ def test_run_on_nab_subset_reports_nab_scores_and_published_rows(
     summary = (out / "summary.md").read_text()
     assert "numenta (published) |" in summary and "NAB std" in summary
     (lstm_dir,) = (out / "scores").glob("lstm-*")
-    scores = sorted(
-        p.relative_to(lstm_dir / "seed0" / "nab") for p in (lstm_dir / "seed0" / "nab").rglob("*.csv")
-    )
+    scores = sorted(p.relative_to(lstm_dir / "seed0" / "nab") for p in (lstm_dir / "seed0" / "nab").rglob("*.csv"))
     assert len(scores) == 6 and all(p.parts[0] == "artificialWithAnomaly" for p in scores)
 
 
