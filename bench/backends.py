@@ -1,22 +1,48 @@
-"""Executors the runner can send tasks to: this process, local worker processes (and, later, a cluster).
+"""Executors the runner sends tasks to: this process, local worker processes, or a Dask cluster.
 
 The runner needs nothing but :class:`concurrent.futures.Executor`'s
-``submit``; a new backend is a function here returning one, used as a
-context manager (``with make_executor(...) as ex:``) so its workers are
-released however the run ends.
+``submit``; a backend is a function here returning one. Workers only compute:
+a task's result (record and scores) comes back to the runner, which alone
+writes the run folder, so a remote cluster needs no shared file system.
+
+- ``processes`` (default): :class:`WorkerPool`, spawned worker processes with
+  one thread each. A task that runs past ``task_timeout`` has its worker
+  killed and fails alone (:class:`TaskTimeout`); a worker that dies (a
+  segfault, ``os._exit``) fails only the task it was running
+  (:class:`WorkerDied`); either way a fresh worker replaces it.
+- ``dask``: a local ``distributed.LocalCluster`` on 127.0.0.1, or an existing
+  cluster (``--scheduler tcp://HOST:PORT``) through ``Client.get_executor()``.
+  Dask cannot interrupt a running task: the runner records a task past the
+  timeout as failed and goes on, but the worker thread keeps running it.
 """
 
 from __future__ import annotations
 
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
-from multiprocessing import get_context
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from multiprocessing import connection, get_context
+from typing import Any
 
-from bench.errors import ParameterError
-from bench.runner import init_worker
+from bench.errors import BenchError, MissingDependencyError, ParameterError
 
-BACKENDS = ("processes",)
+BACKENDS = ("processes", "dask")
+DEFAULT_TASK_TIMEOUT = 3600.0
+"""Seconds one task (fit + score of one series) may take before it is stopped and recorded as failed."""
+
+
+class TaskTimeout(BenchError, TimeoutError):
+    """A task ran past the task timeout; its worker was stopped."""
+
+
+class WorkerDied(BenchError, RuntimeError):
+    """The worker process running a task ended without answering (a crash, ``os._exit``, the OOM killer)."""
 
 
 def default_jobs(n_tasks: int) -> int:
@@ -29,15 +55,270 @@ def check_jobs(jobs: int | None) -> None:
         raise ParameterError(f"--jobs must be an integer >= 1; got {jobs!r}.")
 
 
-def local_processes(jobs: int) -> ProcessPoolExecutor:
-    """``jobs`` spawned worker processes, one thread each, ignoring Ctrl-C (the parent handles it)."""
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=init_worker)
+def check_timeout(timeout: float | None) -> None:
+    if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout < float("inf")):
+        raise ParameterError(f"--task-timeout must be a number of seconds > 0; got {timeout!r}.")
 
 
-def make_executor(jobs: int | None, n_tasks: int) -> tuple[AbstractContextManager[Executor | None], int]:
-    """The executor for a local run and its width: ``None`` (this process) for one job, else worker processes."""
+def init_worker() -> None:  # pragma: no cover - runs in a child process
+    """One thread per worker process, and Ctrl-C left to the parent.
+
+    The processes are the parallelism (torch reads the thread variables at
+    import). A Ctrl-C in a terminal reaches every process of the group; the
+    workers ignore it, and the parent decides what to stop.
+    """
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _worker_main(conn: Any) -> None:  # pragma: no cover - runs in a child process
+    init_worker()
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        fn, args, kwargs = message
+        try:
+            reply: tuple[bool, Any] = (True, fn(*args, **kwargs))
+        except BaseException as exc:  # sent back to the parent, which decides
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except Exception as exc:  # an unpicklable result or exception
+            conn.send((False, RuntimeError(f"the task's result could not be sent back: {exc!r}")))
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Any
+    future: Future[Any] | None = None
+    deadline: float = float("inf")
+
+
+@dataclass
+class _Job:
+    future: Future[Any]
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+class WorkerPool(Executor):
+    """``jobs`` spawned worker processes; a hung or crashed task fails alone and its worker is replaced."""
+
+    enforces_timeout = True
+
+    def __init__(self, jobs: int, task_timeout: float | None = None) -> None:
+        self._ctx = get_context("spawn")
+        self._timeout = task_timeout
+        self._queue: deque[_Job] = deque()
+        self._lock = threading.Lock()
+        self._wake_r, self._wake_w = self._ctx.Pipe(duplex=False)
+        self._closing = False
+        self._workers = [self._start() for _ in range(jobs)]
+        self._thread = threading.Thread(target=self._manage, name="bench-worker-pool", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> _Worker:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        with self._lock:
+            if self._closing:
+                raise RuntimeError("cannot submit to a WorkerPool that is shutting down")
+            self._queue.append(_Job(future, fn, args, kwargs))
+        self._wake()
+        return future
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(None)
+        except OSError:
+            pass
+
+    def _dispatch(self) -> None:
+        for w in self._workers:
+            if w.future is not None:
+                continue
+            with self._lock:
+                job = None
+                while self._queue:
+                    candidate = self._queue.popleft()
+                    if candidate.future.set_running_or_notify_cancel():
+                        job = candidate
+                        break
+            if job is None:
+                return
+            try:
+                w.conn.send((job.fn, job.args, job.kwargs))
+            except Exception as exc:  # the task cannot be pickled: fail it, keep the worker
+                job.future.set_exception(exc)
+                continue
+            w.future = job.future
+            w.deadline = time.monotonic() + self._timeout if self._timeout else float("inf")
+
+    def _replace(self, w: _Worker) -> None:
+        if w.process.is_alive():
+            w.process.kill()
+        w.process.join(5)
+        w.conn.close()
+        if not self._closing:
+            fresh = self._start()
+            w.process, w.conn = fresh.process, fresh.conn
+        w.future, w.deadline = None, float("inf")
+
+    def _busy(self) -> bool:
+        with self._lock:
+            return bool(self._queue) or any(w.future is not None for w in self._workers)
+
+    def _manage(self) -> None:
+        while True:
+            if self._closing and not self._busy():
+                break
+            self._dispatch()
+            busy = [w for w in self._workers if w.future is not None]
+            deadline = min((w.deadline for w in busy), default=float("inf"))
+            wait_for = None if deadline == float("inf") else max(0.0, deadline - time.monotonic())
+            waitables = [self._wake_r] + [w.conn for w in busy] + [w.process.sentinel for w in busy]
+            ready = connection.wait(waitables, timeout=wait_for)
+            if self._wake_r in ready:
+                while self._wake_r.poll():
+                    self._wake_r.recv()
+            now = time.monotonic()
+            for w in busy:
+                future = w.future
+                assert future is not None
+                if w.conn in ready or w.conn.poll():
+                    try:
+                        ok, value = w.conn.recv()
+                    except (EOFError, OSError):
+                        ok, value = False, WorkerDied(f"the worker process ended (exit code {w.process.exitcode})")
+                    w.future, w.deadline = None, float("inf")
+                    future.set_result(value) if ok else future.set_exception(value)
+                    if not ok and isinstance(value, WorkerDied):
+                        self._replace(w)
+                elif not w.process.is_alive():
+                    self._replace(w)
+                    future.set_exception(WorkerDied(_exit_reason(w.process.exitcode)))
+                elif now >= w.deadline:
+                    self._replace(w)
+                    future.set_exception(TaskTimeout(f"timed out after {self._timeout:g} s (--task-timeout)"))
+        for w in self._workers:
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+        for w in self._workers:
+            w.process.join(10)
+            if w.process.is_alive():
+                w.process.kill()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._closing = True
+            if cancel_futures:
+                while self._queue:
+                    self._queue.popleft().future.cancel()
+        self._wake()
+        if wait:
+            self._thread.join()
+
+    def kill(self) -> None:
+        """Stop every worker now (a second Ctrl-C): running tasks fail, queued ones are cancelled."""
+        with self._lock:
+            self._closing = True
+            while self._queue:
+                self._queue.popleft().future.cancel()
+        for w in self._workers:
+            if w.process.is_alive():
+                w.process.kill()
+        self._wake()
+        self._thread.join(10)
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool | None:
+        if exc_type is not None:
+            self.kill()  # interrupted or failed: the runner already saved what it could
+            return None
+        self.shutdown(wait=True)
+        return None
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"the worker process was killed by {name} (a crash in native code, or the OOM killer)"
+    return f"the worker process exited with code {code} without returning a result"
+
+
+@contextmanager
+def dask_executor(scheduler: str | None, jobs: int) -> Iterator[Executor]:
+    """An executor on an existing Dask cluster (``scheduler``) or a local one of ``jobs`` single-thread workers."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise MissingDependencyError(
+            "The Dask backend needs the optional 'dask' extra: pip install -e '.[dask]'"
+        ) from None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="30s")
+        except OSError as exc:
+            raise ParameterError(f"Cannot reach the Dask scheduler at {scheduler}: {exc}.") from None
+        cluster = None
+    else:
+        cluster = LocalCluster(
+            n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        )
+        client = Client(cluster)
+    try:
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield None
+
+
+def make_executor(
+    jobs: int | None,
+    n_tasks: int,
+    *,
+    backend: str = "processes",
+    scheduler: str | None = None,
+    task_timeout: float | None = DEFAULT_TASK_TIMEOUT,
+) -> tuple[Any, int, str]:
+    """(context manager giving the executor or None, its width, a description) for a run of ``n_tasks``.
+
+    One job with the local backend runs the tasks in this process (``None``).
+    """
     check_jobs(jobs)
+    check_timeout(task_timeout)
+    if scheduler and backend != "dask":
+        backend = "dask"
+    if backend not in BACKENDS:
+        raise ParameterError(f"Unknown backend {backend!r}. Available: {', '.join(BACKENDS)}.")
     width = default_jobs(n_tasks) if jobs is None else jobs
+    if backend == "dask":
+        if scheduler:
+            return dask_executor(scheduler, width), width, f"dask cluster at {scheduler}"
+        return dask_executor(None, width), width, f"local dask cluster of {width} workers"
     if width <= 1:
-        return nullcontext(None), 1
-    return local_processes(width), width
+        return _nothing(), 1, "this process"
+    return WorkerPool(width, task_timeout), width, f"{width} worker processes"

@@ -5,7 +5,8 @@
     python -m bench datasets fetch NAME
     python -m bench list
 
-Errors print one line to stderr and exit with code 2 (a traceback only with --debug).
+Exit codes: 0 all good; 2 bad input (one line on stderr, a traceback only
+with --debug); 3 some tasks failed (recorded in failures.csv); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.errors import BenchError, ParameterError, UnknownNameError
+from bench.backends import DEFAULT_TASK_TIMEOUT
+from bench.errors import BenchError, FailFastError, ParameterError, UnknownNameError
 
 if TYPE_CHECKING:
     from bench.config import RunConfig
@@ -44,7 +46,13 @@ def _print_result(result: RunResult) -> None:
     print(to_terminal(result.table), end="")
     for r in result.failed:
         print(f"warning: {r['detector']} failed on {r['dataset']}/{r['series']}: {r['error']}", file=sys.stderr)
-    print(f"\nResults: {result.store.root}", flush=True)
+    print(f"\nResults: {result.out or result.store.root}", flush=True)
+    if result.failed:
+        print(
+            f"{len(result.failed)} task(s) failed (see failures.csv); exit code 3. "
+            f"Rerun them with: python -m bench run --retry-failed {result.store.root}",
+            file=sys.stderr,
+        )
 
 
 # --------------------------------------------------------------------------- commands
@@ -72,19 +80,33 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     )
 
 
+EXIT_OK, EXIT_BAD_INPUT, EXIT_FAILED_TASKS, EXIT_INTERRUPTED = 0, 2, 3, 130
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bench import pipeline
     from bench.backends import make_executor
     from bench.results import RunStore, new_run_id
     from bench.runner import plan
 
-    config = config_from_args(args)
+    if args.retry_failed:
+        if args.out and Path(args.out) != Path(args.retry_failed):
+            raise ParameterError("--retry-failed RUN_DIR already names the run folder; drop --out.")
+        given = [f"--{f.replace('_', '-')}" for f in CONFIG_FLAGS if getattr(args, f) != _DEFAULTS[f]]
+        if given or args.config:
+            raise ParameterError(f"--retry-failed reruns a run as it was saved; drop {', '.join(given) or '--config'}.")
+        args.out = args.retry_failed
+        config = pipeline.read_config(RunStore(Path(args.out)))
+    else:
+        config = config_from_args(args)
     series = pipeline.load_series(config, data_dir=args.data_dir, progress=_progress(args))
     rows = [d.alias for d in config.rows]
     out = Path(args.out) if args.out else Path(args.results_dir) / new_run_id(rows, [d.name for d in config.datasets])
     args.out = str(out)  # so an interrupt can name the folder to resume
     n_tasks = len(plan(config.rows, config.seeds, series))
-    context, width = make_executor(args.jobs, n_tasks)
+    context, width, where = make_executor(
+        args.jobs, n_tasks, backend=args.backend, scheduler=args.scheduler, task_timeout=args.task_timeout
+    )
     if (out / "config.json").exists():
         _say(args, f"Resuming the run in {out}")
     with context as executor:
@@ -95,12 +117,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             data_dir=args.data_dir,
             progress=_progress(args),
             update=args.update,
-            execution={"command": "run", "jobs": width, "backend": "processes" if executor else "this process"},
+            execution={"command": "run", "jobs": width, "backend": where},
             series=series,
-            in_flight=2 * width,
+            in_flight=width if args.backend == "dask" or args.scheduler else 2 * width,
+            timeout=args.task_timeout,
+            force=args.force,
+            retry_failed=bool(args.retry_failed),
+            fail_fast=args.fail_fast,
         )
     _print_result(result)
-    return 0
+    return EXIT_FAILED_TASKS if result.failed else EXIT_OK
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -119,9 +145,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         progress=_progress(args),
         metrics=tuple(split_list(args.metrics)) if args.metrics else None,
         threshold=thresholds.from_spec(args.threshold) if args.threshold else None,
+        name=args.name,
+        overwrite=args.overwrite,
     )
     _print_result(result)
-    return 0
+    return EXIT_FAILED_TASKS if result.failed else EXIT_OK
 
 
 def _evaluate_scores(args: argparse.Namespace) -> int:
@@ -270,6 +298,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes, one thread each (default: one per core; 1 for runs under 8 tasks)",
     )
     run.add_argument("--no-baselines", action="store_true", help="do not add the random and null sanity baselines")
+    run.add_argument(
+        "--task-timeout",
+        type=float,
+        default=DEFAULT_TASK_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop a task (fit + score of one series) after this long and record it as failed "
+        f"(default: {DEFAULT_TASK_TIMEOUT:g})",
+    )
+    run.add_argument("--fail-fast", action="store_true", help="stop at the first failed task (exit code 3)")
+    run.add_argument("--force", action="store_true", help="recompute every task, even those stored with the same key")
+    run.add_argument(
+        "--retry-failed",
+        metavar="RUN_DIR",
+        help="rerun only the failed tasks of an existing run folder, with its saved config",
+    )
+    run.add_argument(
+        "--backend",
+        choices=("processes", "dask"),
+        default="processes",
+        help="where tasks run: local worker processes (default) or a local Dask cluster ('pip install -e .[dask]')",
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="send tasks to an existing Dask cluster (implies --backend dask; results come back to this machine)",
+    )
     run.set_defaults(func=cmd_run)
 
     ev = sub.add_parser(
@@ -285,6 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--metrics", help="metric families, comma-separated")
     ev.add_argument("--threshold", help="label-free threshold strategy (default: the run's)")
     ev.add_argument("--format", choices=("json", "table"), default="table", help="output format for --scores")
+    ev.add_argument("--name", help="the evaluation's folder name under <run>/evaluations/ (default: from its settings)")
+    ev.add_argument("--overwrite", action="store_true", help="replace an existing evaluation of the same name")
     ev.set_defaults(func=cmd_evaluate)
 
     ds = sub.add_parser("datasets", parents=[common], help="manage datasets")
@@ -309,13 +365,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args))
+    except FailFastError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED_TASKS
     except BenchError as exc:
         if args.debug:
             raise
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         out = getattr(args, "out", None)
         hint = f" Rerun with --out {out} to resume." if out else " Rerun with the same --out to resume."
-        print(f"interrupted: completed series are kept in the run folder.{hint}", file=sys.stderr)
-        return 130
+        print(f"interrupted: completed tasks are kept in the run folder.{hint}", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -44,5 +44,9 @@ class OutputError(BenchError, OSError):
     """A results or data folder cannot be created or written."""
 
 
+class FailFastError(BenchError):
+    """``--fail-fast``: a run stopped at its first failed task (exit code 3, not 2: the input was fine)."""
+
+
 class DataWarning(UserWarning):
     """Input data was repaired (a documented, visible repair: sorted, de-duplicated, filled); says what and where."""

@@ -88,12 +88,15 @@ def evaluate(
     *,
     strategy: ThresholdStrategy = DEFAULT,
     applies: Callable[[MetricFamily, str], bool] = lambda fam, dataset: not fam.dataset_specific,
+    incomplete: set[tuple[str, str, int]] | frozenset[tuple[str, str, int]] = frozenset(),
 ) -> pd.DataFrame:
     """Long-form metric records for every scored item, then the aggregates per (dataset, row, seed).
 
     ``applies(family, dataset)`` says whether a family is computed on a
     dataset (dataset-specific families such as NAB's score only where the
-    dataset's registry entry lists them).
+    dataset's registry entry lists them). Corpus-level families are not
+    computed for the ``(dataset, row, seed)`` groups in ``incomplete`` (some
+    series failed).
     """
     per_series = [f for f in families if f.compute is not None]
     always = {"threshold", *COST_METRICS, *(m for f in families for m in f.defined_without_anomalies)}
@@ -129,7 +132,7 @@ def evaluate(
             if fam.poolable and applies(fam, dataset):
                 agg_rows.extend((dataset, "(pooled)", det, seed, m, float(v)) for m, v in fam.compute(pooled).items())  # type: ignore[misc]
         for fam in families:
-            if fam.corpus is not None and applies(fam, dataset):
+            if fam.corpus is not None and applies(fam, dataset) and (dataset, det, seed) not in incomplete:
                 corpus = [(s, scores, thr) for s, _, scores, thr in group]
                 agg_rows.extend((dataset, "(corpus)", det, seed, m, float(v)) for m, v in fam.corpus(corpus))
     return pd.concat([frame, pd.DataFrame(agg_rows, columns=COLUMNS)], ignore_index=True)

@@ -12,6 +12,7 @@ import fnmatch
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,15 @@ from bench.metrics import catalog
 from bench.metrics.thresholds import ThresholdStrategy
 from bench.progress import Progress
 from bench.report.summary import summary_table, write_summary
-from bench.results import RunStore, environment, write_frame, write_json
+from bench.results import (
+    RunLock,
+    RunStore,
+    environment,
+    remove_partial_files,
+    safe_component,
+    write_frame,
+    write_json,
+)
 from bench.runner import Task, code_version, is_done, make_task, plan, resolved_params, run_tasks
 from bench.series import Series
 
@@ -39,6 +48,7 @@ class RunResult:
     records: list[dict[str, Any]]
     metrics: pd.DataFrame
     table: pd.DataFrame
+    out: Path | None = None  # where the metrics and summary were written (the run folder, or an evaluation's)
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -89,18 +99,12 @@ def _resolved(config: RunConfig) -> list[dict[str, Any]]:
 def prepare_folder(store: RunStore, config: RunConfig, *, update: bool = False) -> dict[str, Any] | None:
     """Check that ``store`` may hold this run; return its previous ``config.json`` (None for a new folder).
 
-    A folder that exists, is not empty and is not a run folder is refused (a
-    run never overwrites a user's files); a run folder of another config is
-    refused unless ``update`` (then finished tasks whose key is unchanged are
-    kept and only the rest runs).
+    A run folder of another config is refused unless ``update`` (then
+    finished tasks whose key is unchanged are kept and only the rest runs).
+    Call :func:`check_out` before taking the folder's lock.
     """
     previous = store.config()
     if previous is None:
-        if store.root.exists() and (not store.root.is_dir() or any(store.root.iterdir())):
-            raise OutputError(
-                f"{store.root} exists and is not a bench run folder (no config.json); "
-                "choose a new or empty folder with --out."
-            )
         return None
     try:
         old = RunConfig.from_dict(previous)
@@ -128,6 +132,35 @@ def write_config(
     )
 
 
+def preflight(config: RunConfig) -> None:
+    """Catch bad parameters before any task runs: build every detector and check its hyperparameters.
+
+    A ``window_size=-5`` would otherwise fail every task one by one.
+    """
+    for row in config.rows:
+        det = registry.make_detector(row.name, resolved_params(row.raw), seed=config.seeds[0])
+        check = getattr(det, "_validate_params", None)
+        if callable(check):
+            try:
+                check()
+            except ParameterError as exc:
+                raise ParameterError(f"{row.alias}: {exc}") from None
+        for p in row.post:
+            pp = registry.get_postprocessor_class(p.name)(**p.params)
+            check = getattr(pp, "_validate_params", None)
+            if callable(check):
+                check()
+
+
+def check_out(store: RunStore) -> None:
+    """Refuse a folder that exists, is not empty and is not a run folder (a run never overwrites your files)."""
+    root = store.root
+    if root.exists() and store.config() is None and (not root.is_dir() or any(root.iterdir())):
+        raise OutputError(
+            f"{root} exists and is not a bench run folder (no config.json); choose a new or empty folder with --out."
+        )
+
+
 def run(
     config: RunConfig,
     store: RunStore,
@@ -139,25 +172,41 @@ def run(
     execution: dict[str, Any] | None = None,
     series: list[Series] | None = None,
     in_flight: int = 4,
+    timeout: float | None = None,
+    force: bool = False,
+    retry_failed: bool = False,
+    fail_fast: bool = False,
 ) -> RunResult:
-    """Run every task of ``config`` not already done in ``store`` on ``executor``, then evaluate and summarise."""
+    """Run every task of ``config`` not already done in ``store`` on ``executor``, then evaluate and summarise.
+
+    The folder is locked for the whole run (one writer); temporary files a
+    killed run left behind are removed first.
+    """
     series = load_series(config, data_dir=data_dir, progress=progress) if series is None else series
+    preflight(config)
     tasks = plan(config.rows, config.seeds, series)
-    previous = prepare_folder(store, config, update=update)
-    write_config(store, config, len(series), execution or {}, previous)
-    done_before = sum(is_done(store, t) is not None for t in tasks)
-    bar = Progress(len(tasks), initial=done_before, enabled=progress)
-    try:
-        records = run_tasks(
-            store,
-            tasks,
-            executor,
-            on_done=lambda t, r: bar.update(t.label, r.get("status") == "ok"),
-            in_flight=in_flight,
-        )
-    finally:
-        bar.close()
-    return finish(store, config, series, tasks, records)
+    check_out(store)
+    with RunLock(store.root):
+        remove_partial_files(store.root)
+        previous = prepare_folder(store, config, update=update)
+        write_config(store, config, len(series), execution or {}, previous)
+        done_before = 0 if force else sum(is_done(store, t, retry_failed=retry_failed) is not None for t in tasks)
+        bar = Progress(len(tasks), initial=done_before, enabled=progress)
+        try:
+            records = run_tasks(
+                store,
+                tasks,
+                executor,
+                on_done=lambda t, r: bar.update(t.label, r.get("status") == "ok"),
+                in_flight=in_flight,
+                timeout=timeout,
+                force=force,
+                retry_failed=retry_failed,
+                fail_fast=fail_fast,
+            )
+        finally:
+            bar.close()
+        return finish(store, config, series, tasks, records)
 
 
 def _post_scores(row: DetectorSpec, raw: np.ndarray, series: Series, n_warmup: int) -> np.ndarray:
@@ -187,6 +236,28 @@ def published_rows(config: RunConfig) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
+FAILURE_COLUMNS = ["dataset", "series", "detector", "params", "seed", "failure", "error", "task"]
+
+
+def failures_frame(tasks: list[Task], records: list[dict[str, Any]], root: Any) -> pd.DataFrame:
+    """One row per failed task (machine-readable ``failures.csv``)."""
+    rows = [
+        (
+            t.series.dataset,
+            t.series.name,
+            t.detector.name,
+            t.slot.detector_dir,
+            t.seed,
+            r.get("failure", "exception"),
+            r.get("error", ""),
+            str(RunStore(root).task_path(t.slot).relative_to(root)),
+        )
+        for t, r in zip(tasks, records, strict=True)
+        if r.get("status") != "ok"
+    ]
+    return pd.DataFrame(rows, columns=FAILURE_COLUMNS)
+
+
 def finish(
     store: RunStore,
     config: RunConfig,
@@ -196,28 +267,59 @@ def finish(
     *,
     threshold: ThresholdStrategy | None = None,
     metrics: tuple[str, ...] | None = None,
+    out: Path | None = None,
 ) -> RunResult:
-    """Evaluate every row from the stored raw scores, write ``metrics.csv`` and the summary files."""
+    """Evaluate every row from the stored raw scores; write metrics, failures and the summary to ``out``.
+
+    A row with failed series is evaluated on the others, marked ``alias
+    (k/n)`` in the summary, and gets no corpus-level score (such as NAB's):
+    a corpus score over part of the corpus would stand beside published
+    full-corpus scores as if comparable.
+    """
+    out = store.root if out is None else out
     by_key = {t.key: (t, r) for t, r in zip(tasks, records, strict=True)}
     strategy = threshold or config.threshold
     families = catalog.resolve(list(metrics or config.metrics))
     items: list[Scored] = []
+    counts: dict[tuple[str, str, int], list[int]] = {}
     for row in config.rows:
         for seed in config.seeds:
             for s in series:
                 task, rec = by_key[make_task(row, seed, s).key]
+                count = counts.setdefault((s.dataset, row.alias, seed), [0, 0])
+                count[1] += 1
                 if rec.get("status") != "ok":
                     continue
+                count[0] += 1
                 raw = store.read_scores(store.score_path(task.slot))
                 n_warmup = int(rec.get("n_warmup", 0))
                 scores = _post_scores(row, raw, s, n_warmup) if row.post else raw
                 items.append(Scored(row.alias, seed, s, scores, n_warmup, rec))
-    frame = evaluate(items, families, strategy=strategy, applies=_applies(config))
-    write_frame(store.root / "metrics.csv", frame)
+    incomplete = {k for k, (ok, total) in counts.items() if ok < total}
+    frame = evaluate(items, families, strategy=strategy, applies=_applies(config), incomplete=incomplete)
+    count_rows = [
+        (ds, "(count)", row, seed, m, float(v))
+        for (ds, row, seed), (ok, total) in counts.items()
+        for m, v in (("series_ok", ok), ("series_failed", total - ok))
+    ]
+    frame = pd.concat([frame, pd.DataFrame(count_rows, columns=frame.columns)], ignore_index=True)
+    write_frame(out / "metrics.csv", frame)
+    write_frame(out / "failures.csv", failures_frame(tasks, records, store.root))
     published = published_rows(config) if metrics is None or set(metrics) == set(config.metrics) else None
     table = summary_table(frame, published)
-    write_summary(store.root, table, strategy, [r for r in records if r.get("status") != "ok"], published is not None)
-    return RunResult(config, store, records, frame, table)
+    failed = [r for r in records if r.get("status") != "ok"]
+    write_summary(out, table, strategy, failed, published is not None, incomplete=_incomplete_notes(counts, families))
+    return RunResult(config, store, records, frame, table, out)
+
+
+def _incomplete_notes(counts: dict[tuple[str, str, int], list[int]], families: list[catalog.MetricFamily]) -> list[str]:
+    corpus = [f.key for f in families if f.corpus is not None]
+    notes = []
+    for (ds, row, seed), (ok, total) in counts.items():
+        if ok < total:
+            extra = f"; no corpus-level score ({', '.join(corpus)}) on an incomplete corpus" if corpus else ""
+            notes.append(f"{row} (seed {seed}) on {ds}: {total - ok} of {total} series failed{extra}")
+    return notes
 
 
 def read_config(store: RunStore) -> RunConfig:
@@ -228,6 +330,17 @@ def read_config(store: RunStore) -> RunConfig:
     return RunConfig.from_dict(saved)
 
 
+def evaluation_name(metrics: tuple[str, ...] | None, threshold: ThresholdStrategy | None, config: RunConfig) -> str:
+    """A folder name for an evaluation's settings: ``quantile-0.5``, ``train_mean_std-3_auc+vus``.
+
+    The threshold spec, then the metric families when they differ from the run's.
+    """
+    name = (threshold or config.threshold).spec().replace(":", "-")
+    if metrics is not None and tuple(metrics) != config.metrics:
+        name += "_" + "+".join(metrics)
+    return safe_component(name)
+
+
 def evaluate_run(
     store: RunStore,
     *,
@@ -235,20 +348,28 @@ def evaluate_run(
     progress: bool = False,
     metrics: tuple[str, ...] | None = None,
     threshold: ThresholdStrategy | None = None,
+    name: str | None = None,
+    overwrite: bool = False,
 ) -> RunResult:
-    """Metrics and summary again from a run folder's stored scores (other metric families or threshold)."""
+    """Evaluate a run folder's stored scores again (other metric families or threshold), without running detectors.
+
+    The result goes to ``<run>/evaluations/<name>/`` (``metrics.csv``,
+    ``failures.csv``, the summary files and ``evaluation.json`` with the
+    settings), never over the run's own files; an existing evaluation of that
+    name is refused unless ``overwrite``. Every task must have a stored result
+    for the current code and data (else the run must be resumed first).
+    """
     config = read_config(store)
+    if metrics is not None:
+        catalog.resolve(list(metrics))
     series = load_series(config, data_dir=data_dir, progress=progress)
     tasks = plan(config.rows, config.seeds, series)
     records: list[dict[str, Any]] = []
     missing = []
     for t in tasks:
         rec = store.read_task(store.task_path(t.slot))
-        if (
-            rec is None
-            or rec.get("key") != t.key
-            or (rec.get("status") == "ok" and not store.score_path(t.slot).exists())
-        ):
+        lost = rec is not None and rec.get("status") == "ok" and not store.score_path(t.slot).exists()
+        if rec is None or rec.get("key") != t.key or lost:
             missing.append(t)
             continue
         records.append(rec)
@@ -257,4 +378,20 @@ def evaluate_run(
             f"{len(missing)} of {len(tasks)} tasks of {store.root} have no stored result for this code and data "
             f"(e.g. {missing[0].label}); run `python -m bench run --out {store.root}` with the same options first."
         )
-    return finish(store, config, series, tasks, records, threshold=threshold, metrics=metrics)
+    name = safe_component(name) if name else evaluation_name(metrics, threshold, config)
+    out = store.root / "evaluations" / name
+    with RunLock(store.root):
+        if out.exists() and not overwrite:
+            raise OutputError(f"{out} already exists; pass --overwrite to replace it, or --name to keep both.")
+        result = finish(store, config, series, tasks, records, threshold=threshold, metrics=metrics, out=out)
+        write_json(
+            out / "evaluation.json",
+            {
+                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "threshold": (threshold or config.threshold).spec(),
+                "metrics": list(metrics or config.metrics),
+                "environment": environment(),
+            },
+        )
+    result.out = out
+    return result

@@ -41,13 +41,29 @@ from numpy.typing import NDArray
 from bench.errors import DataError, OutputError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_umask()
+"""Mode of every file a run writes: what the user's umask gives a new file (``mkstemp`` alone gives 0600)."""
+PART_SUFFIX = ".part"
+
+
 @contextmanager
 def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success fsync and rename it over ``path``."""
+    """Open a temporary file beside ``path``; on success fsync and rename it over ``path``.
+
+    A failure to write (a full disk, a read-only folder) is an
+    :class:`~bench.errors.OutputError` naming the file and the reason; the
+    temporary file is removed, and ``path`` keeps its previous content.
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=PART_SUFFIX)
     except OSError as exc:
         raise OutputError(f"Cannot write {path}: {exc.strerror or exc}. Choose a writable folder with --out.") from exc
     try:
@@ -56,10 +72,78 @@ def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(
+            f"Cannot write {path}: {exc.strerror or exc}. Free some space or choose another --out."
+        ) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_partial_files(root: Path) -> int:
+    """Delete the temporary ``.*.part`` files a killed writer left in ``root``; return how many (hold the lock)."""
+    count = 0
+    for p in root.rglob(f".*{PART_SUFFIX}"):
+        p.unlink(missing_ok=True)
+        count += 1
+    return count
+
+
+class RunLock:
+    """One writer per run folder: an exclusive ``flock`` on ``<root>/.lock``, held while the process writes.
+
+    The operating system releases the lock when its process ends, however it
+    ends, so a lock left by a killed run is simply taken over; the file keeps
+    who holds it (pid, host, start time) for the message a second writer gets.
+    Where ``fcntl`` does not exist (Windows) no lock is taken.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.path = Path(root) / ".lock"
+        self._fh: IO[str] | None = None
+
+    def acquire(self) -> RunLock:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return self
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held open for the whole run
+        except OSError as exc:
+            raise OutputError(f"Cannot write {self.path}: {exc.strerror or exc}. Choose a writable --out.") from exc
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise OutputError(
+                f"{self.path.parent} is being written by another bench process ({holder}). "
+                "Wait for it to finish, or choose another --out."
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        fh.write(f"pid {os.getpid()} on {platform.node()} since {stamp}\n")
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def release(self) -> None:
+        if self._fh is not None:
+            self._fh.close()  # closing the file releases the flock
+            self._fh = None
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
 
 
 def write_text(path: Path, text: str) -> None:

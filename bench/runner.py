@@ -26,21 +26,23 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from bench import registry
+from bench.backends import TaskTimeout, WorkerDied
 from bench.config import DetectorSpec
-from bench.errors import BenchError
+from bench.errors import BenchError, FailFastError
 from bench.results import RunStore, Slot, safe_component, write_json
 from bench.series import Series
 
@@ -140,29 +142,52 @@ def plan(rows: tuple[DetectorSpec, ...], seeds: tuple[int, ...], series: list[Se
     return list(tasks.values())
 
 
+class InvalidOutput(BenchError, ValueError):
+    """A detector's ``score`` returned the wrong shape, non-numbers, NaN or infinity."""
+
+
 def check_scores(scores: Any, n: int) -> np.ndarray:
-    """A detector's output as ``(n,)`` finite float64, or a ``BenchError`` saying what is wrong with it."""
+    """A detector's output as ``(n,)`` finite float64, or :class:`InvalidOutput` saying what is wrong with it."""
     try:
         arr = np.asarray(scores, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise BenchError(f"score() returned something that is not numbers ({exc}).") from None
+        raise InvalidOutput(f"score() returned something that is not numbers ({exc}).") from None
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.shape != (n,):
-        raise BenchError(f"score() returned shape {arr.shape} for a series of {n} points; expected ({n},).")
+        raise InvalidOutput(f"score() returned shape {arr.shape} for a series of {n} points; expected ({n},).")
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
-        raise BenchError(
+        raise InvalidOutput(
             f"score() returned {bad.size} non-finite values (first {arr[bad[0]]} at index {int(bad[0])}); "
             "scores must be finite."
         )
     return arr
 
 
-def execute(task: Task, store: RunStore) -> dict[str, Any]:
-    """Run one task and write its scores, then its record; never raises for a detector's failure."""
+@contextmanager
+def _alarm(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`TaskTimeout` in this thread after ``seconds`` (main thread on Unix only; else no limit)."""
+    usable = seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def ring(signum: int, frame: Any) -> None:
+        raise TaskTimeout(f"timed out after {seconds:g} s (--task-timeout)")
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def base_record(task: Task) -> dict[str, Any]:
     s = task.series
-    record: dict[str, Any] = {
+    return {
         "key": task.key,
         "detector": task.detector.name,
         "params": task.params,
@@ -175,55 +200,73 @@ def execute(task: Task, store: RunStore) -> dict[str, Any]:
         "n_points": len(s),
         "train_end": s.train_end,
     }
-    try:
-        det = registry.make_detector(task.detector.name, task.params, seed=task.seed)
-        t0 = time.perf_counter()
-        det.fit(s.train)
-        t1 = time.perf_counter()
-        scores = check_scores(det.score(s.values), len(s))
-        t2 = time.perf_counter()
-    except BenchError as exc:
-        record.update(status="failed", error=f"{type(exc).__name__}: {exc}")
-    except Exception as exc:  # a detector bug must not end the run; keep the traceback
-        record.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
-    else:
-        store.write_scores(store.score_path(task.slot), scores, s.labels, s.timestamps)
-        record.update(
-            status="ok",
-            fit_seconds=t1 - t0,
-            score_seconds=t2 - t1,
-            us_per_point=(t2 - t1) / len(s) * 1e6,
-            n_warmup=int(getattr(det, "n_warmup_", 0)),
-            epochs_run=getattr(det, "epochs_run_", None),
-        )
-    write_json(store.task_path(task.slot), record)
+
+
+def failed_record(task: Task, exc: BaseException, kind: str, trace: str | None = None) -> dict[str, Any]:
+    """The record of a task that failed: ``kind`` is exception, invalid_output, timeout or crash."""
+    record = base_record(task)
+    record.update(status="failed", failure=kind, error=f"{type(exc).__name__}: {exc}")
+    if trace:
+        record["traceback"] = trace
     return record
 
 
-def init_worker() -> None:  # pragma: no cover - runs in a child process
-    """One thread per worker process, and Ctrl-C left to the parent.
+def execute(task: Task, timeout: float | None = None) -> tuple[dict[str, Any], np.ndarray | None]:
+    """Fit and score one task; return its record and scores (None when it failed). Never raises for a detector.
 
-    The processes are the parallelism (torch reads the thread variables at
-    import). A Ctrl-C in a terminal reaches every process of the group; the
-    workers ignore it so that the task each is running finishes and is
-    saved, while the parent cancels the tasks not yet started.
+    Runs wherever the executor puts it (this process, a worker process, a
+    cluster node) and writes nothing: the runner stores the result. In this
+    process ``timeout`` is enforced with ``SIGALRM``; worker pools enforce it
+    by stopping the worker.
     """
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = "1"
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    s = task.series
+    try:
+        with _alarm(timeout):
+            det = registry.make_detector(task.detector.name, task.params, seed=task.seed)
+            t0 = time.perf_counter()
+            det.fit(s.train)
+            t1 = time.perf_counter()
+            raw = det.score(s.values)
+            t2 = time.perf_counter()
+        scores = check_scores(raw, len(s))
+    except TaskTimeout as exc:
+        return failed_record(task, exc, "timeout"), None
+    except InvalidOutput as exc:
+        return failed_record(task, exc, "invalid_output"), None
+    except BenchError as exc:
+        return failed_record(task, exc, "exception"), None
+    except Exception as exc:  # a detector bug must not end the run; keep the traceback
+        return failed_record(task, exc, "exception", traceback.format_exc()), None
+    record = base_record(task)
+    record.update(
+        status="ok",
+        fit_seconds=t1 - t0,
+        score_seconds=t2 - t1,
+        us_per_point=(t2 - t1) / len(s) * 1e6,
+        n_warmup=int(getattr(det, "n_warmup_", 0)),
+        epochs_run=getattr(det, "epochs_run_", None),
+    )
+    return record, scores
 
 
-def execute_at(task: Task, root: str) -> dict[str, Any]:
-    """:func:`execute` with the run folder given as a path (what a worker process or cluster node receives)."""
-    return execute(task, RunStore(root))
+def store_result(store: RunStore, task: Task, record: dict[str, Any], scores: np.ndarray | None) -> None:
+    """Scores first, then the record (which marks the task done), each written atomically."""
+    if scores is not None:
+        store.write_scores(store.score_path(task.slot), scores, task.series.labels, task.series.timestamps)
+    write_json(store.task_path(task.slot), record)
 
 
-def is_done(store: RunStore, task: Task) -> dict[str, Any] | None:
-    """The stored record of ``task`` when it finished with this exact key and its scores exist, else None."""
+def is_done(store: RunStore, task: Task, *, retry_failed: bool = True) -> dict[str, Any] | None:
+    """The stored record of ``task`` when it has one with this exact key (and its scores), else None.
+
+    A failed task counts as done unless ``retry_failed`` (``--retry-failed``).
+    """
     prev = store.read_task(store.task_path(task.slot))
-    if prev and prev.get("status") == "ok" and prev.get("key") == task.key and store.score_path(task.slot).exists():
-        return prev
-    return None
+    if not prev or prev.get("key") != task.key:
+        return None
+    if prev.get("status") == "ok":
+        return prev if store.score_path(task.slot).exists() else None
+    return None if retry_failed else prev
 
 
 def run_tasks(
@@ -233,52 +276,98 @@ def run_tasks(
     *,
     on_done: Callable[[Task, dict[str, Any]], None] | None = None,
     in_flight: int = 4,
+    timeout: float | None = None,
+    force: bool = False,
+    retry_failed: bool = False,
+    fail_fast: bool = False,
 ) -> list[dict[str, Any]]:
-    """Run every task not already done in ``store`` on ``executor``; return all records in task order.
+    """Run every task not already done in ``store`` on ``executor``; store each result as it comes; return all.
 
     ``executor`` is any :class:`concurrent.futures.Executor` (local processes,
     a Dask client's executor, ...); ``None`` runs the tasks one by one in this
     process. At most ``in_flight`` tasks are submitted ahead, so an interrupt
-    leaves little queued work and progress stays live. ``on_done(task, record)``
-    is called in this process as each task finishes (progress, fail-fast).
+    leaves little queued work and progress stays live. ``on_done(task,
+    record)`` is called as each task finishes. ``force`` recomputes every
+    task; ``retry_failed`` reruns the ones recorded as failed (otherwise a
+    failure is final for its key). On Ctrl-C, the queued tasks are dropped and
+    the running ones finish and are saved (a second Ctrl-C stops them).
     """
     records: dict[int, dict[str, Any]] = {}
     todo: list[int] = []
     for i, t in enumerate(tasks):
-        prev = is_done(store, t)
+        prev = None if force else is_done(store, t, retry_failed=retry_failed)
         if prev is not None:
             records[i] = prev
         else:
             todo.append(i)
+
+    def finished(i: int, record: dict[str, Any], scores: np.ndarray | None) -> None:
+        store_result(store, tasks[i], record, scores)
+        records[i] = record
+        if on_done:
+            on_done(tasks[i], record)
+        if fail_fast and record.get("status") != "ok":
+            raise FailFastError(f"--fail-fast: {tasks[i].label} failed: {record.get('error')}")
+
     if executor is None:
         for i in todo:
-            records[i] = execute(tasks[i], store)
-            if on_done:
-                on_done(tasks[i], records[i])
+            finished(i, *execute(tasks[i], timeout))
         return [records[i] for i in range(len(tasks))]
-    pending: dict[Future[dict[str, Any]], int] = {}
+
+    own_timeout = timeout if not getattr(executor, "enforces_timeout", False) else None
+    pending: dict[Future[Any], tuple[int, float]] = {}
     queue: Iterator[int] = iter(todo)
-    root = str(store.root)
 
     def fill() -> None:
         while len(pending) < max(1, in_flight):
             i = next(queue, None)
             if i is None:
                 return
-            pending[executor.submit(execute_at, tasks[i], root)] = i
+            pending[executor.submit(execute, tasks[i])] = (i, time.monotonic())
+
+    def collect(fut: Future[Any], i: int) -> None:
+        try:
+            record, scores = fut.result()
+        except (TaskTimeout, WorkerDied) as exc:
+            record, scores = failed_record(tasks[i], exc, "timeout" if isinstance(exc, TaskTimeout) else "crash"), None
+        except Exception as exc:  # the executor lost the task (a remote worker died, ...)
+            record, scores = failed_record(tasks[i], exc, "crash", traceback.format_exc()), None
+        finished(i, record, scores)
 
     try:
         fill()
         while pending:
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            done, _ = wait(list(pending), timeout=5.0 if own_timeout else None, return_when=FIRST_COMPLETED)
             for fut in done:
-                i = pending.pop(fut)
-                records[i] = fut.result()
-                if on_done:
-                    on_done(tasks[i], records[i])
+                i, _ = pending.pop(fut)
+                collect(fut, i)
+            if own_timeout:
+                now = time.monotonic()
+                for fut, (i, started) in list(pending.items()):
+                    if now - started > own_timeout:  # from submission: at most a worker's worth are submitted
+                        fut.cancel()
+                        pending.pop(fut)
+                        exc = TaskTimeout(f"timed out after {own_timeout:g} s (--task-timeout)")
+                        finished(i, failed_record(tasks[i], exc, "timeout"), None)
             fill()
+    except KeyboardInterrupt:
+        running = [f for f in pending if not f.cancel()]
+        if running:
+            print(
+                f"interrupted: waiting for {len(running)} running task(s) to finish and be saved "
+                "(Ctrl-C again to stop them now)",
+                file=sys.stderr,
+                flush=True,
+            )
+            try:
+                for fut in running:
+                    wait([fut])
+                    collect(fut, pending[fut][0])
+            except KeyboardInterrupt:
+                pass
+        raise
     except BaseException:
-        for fut in pending:  # interrupted: drop what has not started; the running ones finish and are saved
+        for fut in pending:
             fut.cancel()
         raise
     return [records[i] for i in range(len(tasks))]

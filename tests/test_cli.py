@@ -71,7 +71,12 @@ def test_evaluate_rereads_a_run_without_rerunning(tmp_path: Path, capsys) -> Non
     )
     first = read_metrics(out / "metrics.csv")
     assert main(["evaluate", "--run", str(out), "--threshold", "quantile:0.5", "-q"]) == 0
-    second = read_metrics(out / "metrics.csv")
+    assert read_metrics(out / "metrics.csv").equals(first), "the run's own metrics are never overwritten"
+    second = read_metrics(out / "evaluations" / "quantile-0.5" / "metrics.csv")
+    settings = json.loads((out / "evaluations" / "quantile-0.5" / "evaluation.json").read_text())
+    assert settings["threshold"] == "quantile:0.5" and "auc" in settings["metrics"]
+    assert main(["evaluate", "--run", str(out), "--threshold", "quantile:0.5", "-q"]) == 2  # no clobbering
+    assert main(["evaluate", "--run", str(out), "--threshold", "quantile:0.5", "-q", "--overwrite"]) == 0
     alarms = lambda m: m[(m.metric == "alarm_rate") & (m.series == "(mean)")].value.item()  # noqa: E731
     assert alarms(second) == pytest.approx(0.5, abs=0.01) and alarms(first) < 0.1
     auc_first = first[first.metric == "oracle_best_f1"].value.to_numpy()

@@ -228,9 +228,10 @@ def test_evaluate_run_reads_the_saved_threshold_exactly(tmp_path: Path, tiny: No
     argv = ["run", "--dataset", "tiny", "--out", str(out), "-q", "--detector", "zscore", "--no-baselines"]
     assert main([*argv, "--threshold", "fixed:1234567.5"]) == 0
     assert main(["evaluate", "--run", str(out), "-q"]) == 0
-    metrics = read_metrics(out / "metrics.csv")
+    again = out / "evaluations" / "fixed-1234567.5"
+    metrics = read_metrics(again / "metrics.csv")
     assert set(metrics[metrics.metric == "threshold"].value) == {1234567.5}  # the bug: 1234570.0
-    assert "the fixed score 1234567.5" in (out / "summary.md").read_text()
+    assert "the fixed score 1234567.5" in (again / "summary.md").read_text()
     assert main(["evaluate", "--run", str(out), "-q", "--threshold", "quantile:0.5"]) == 0
-    notes = (out / "summary.md").read_text()
+    notes = (out / "evaluations" / "quantile-0.5" / "summary.md").read_text()
     assert "the 0.5 quantile" in notes and "mean + 3 std" not in notes  # the bug: always "mean + 3 std"

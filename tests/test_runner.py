@@ -7,6 +7,7 @@ from pathlib import Path
 
 import _plugins
 import numpy as np
+import pandas as pd
 import pytest
 
 from bench import registry
@@ -25,7 +26,7 @@ def run(out: Path, *extra: str) -> int:
 
 
 def test_crash_on_one_series_is_recorded_and_the_run_goes_on(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    assert run(tmp_path / "r", "--detector", "_plugins:CrashOnLongDetector") == 0
+    assert run(tmp_path / "r", "--detector", "_plugins:CrashOnLongDetector") == 3  # some tasks failed
     tasks = sorted((tmp_path / "r" / "tasks").rglob("*.json"))
     records = [json.loads(p.read_text()) for p in tasks]
     assert [r["status"] for r in records] == ["ok", "ok", "failed"]
@@ -33,6 +34,10 @@ def test_crash_on_one_series_is_recorded_and_the_run_goes_on(tmp_path: Path, cap
     assert "Traceback" in records[2]["traceback"]
     summary = (tmp_path / "r" / "summary.md").read_text()
     assert "Failed tasks (1)" in summary and "tiny/s2" in summary
+    assert "| tiny | _plugins:CrashOnLongDetector (2/3) |" in summary  # the row says it is incomplete
+    failures = pd.read_csv(tmp_path / "r" / "failures.csv")
+    assert failures[["series", "failure"]].values.tolist() == [["s2", "exception"]]
+    assert "ZeroDivisionError" in failures.error.item()
     assert "failed on tiny/s2" in capsys.readouterr().err
     metrics = read_metrics(tmp_path / "r" / "metrics.csv")
     assert set(metrics[metrics.series.str.startswith("s")].series) == {"s0", "s1"}

@@ -28,6 +28,7 @@ def summary_table(metrics: pd.DataFrame, published: pd.DataFrame | None = None) 
     n_seeds = metrics.groupby(["dataset", "detector"], sort=False)["seed"].nunique().rename("seeds")
     wide = picked.groupby(["dataset", "detector", "metric"], sort=False)["value"].mean().unstack("metric")
     wide = wide.join(n_seeds)
+    wide = wide.rename(index=completeness_labels(metrics), level="detector")
     if published is not None and len(published):
         pub = published.pivot_table(index=["dataset", "detector"], columns="metric", values="value")
         wide = pd.concat([wide, pub])
@@ -35,6 +36,20 @@ def summary_table(metrics: pd.DataFrame, published: pd.DataFrame | None = None) 
     wide = wide[cols + (["seeds"] if "seeds" in wide.columns else [])]
     wide = wide.rename(columns={c.metric: c.header for c in columns}).reset_index()
     return wide
+
+
+def completeness_labels(metrics: pd.DataFrame) -> dict[str, str]:
+    """``{row: "row (57/58)"}`` for rows with failed series (from the ``(count)`` records; summed over seeds)."""
+    counts = metrics[metrics.series == "(count)"]
+    if counts.empty:
+        return {}
+    per_row = counts.pivot_table(index=["dataset", "detector"], columns="metric", values="value", aggfunc="sum")
+    labels = {}
+    for (_, row), r in per_row.iterrows():
+        ok, failed = int(r.get("series_ok", 0)), int(r.get("series_failed", 0))
+        if failed:
+            labels[row] = f"{row} ({ok}/{ok + failed})"
+    return labels
 
 
 def notes(strategy: ThresholdStrategy, published: bool, table: pd.DataFrame) -> str:
@@ -57,9 +72,15 @@ def write_summary(
     strategy: ThresholdStrategy,
     failed: Sequence[dict[str, Any]] = (),
     published: bool = False,
+    incomplete: Sequence[str] = (),
 ) -> None:
-    """``summary.md`` (with notes and failed tasks), ``summary.csv`` and ``summary.tex`` in ``root``."""
+    """``summary.md`` (with notes and failed tasks), ``summary.csv`` and ``summary.tex`` in ``root``.
+
+    ``incomplete`` lists the rows with failed series (marked ``row (k/n)`` in the table).
+    """
     text = "# Summary\n\n" + to_markdown(table) + "\n" + notes(strategy, published, table) + "\n"
+    if incomplete:
+        text += "\nRows marked (k/n) are means over the k series that did not fail: " + "; ".join(incomplete) + ".\n"
     if failed:
         text += f"\n## Failed tasks ({len(failed)})\n\n" + "".join(
             f"- {r['detector']} seed={r['seed']} {r['dataset']}/{r['series']}: {r['error']}\n" for r in failed
