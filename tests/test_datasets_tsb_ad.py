@@ -109,7 +109,7 @@ def test_subsets_need_every_file_and_unknown_names_are_refused(tsb_ad_dir: Path,
         tsb_ad.load_u(tsb_ad_dir / "TSB-AD-U", subset="eva")
     with pytest.raises(UnknownNameError, match="not in the TSB-AD-U list of subset 'tuning'"):
         tsb_ad.load_u(tsb_ad_dir, subset="tuning", files=REAL)
-    report = tsb_ad.verify("TSB-AD-U", tsb_ad_dir)
+    report = tsb_ad.verify_u(tsb_ad_dir)
     assert report.ok == [REAL] and len(report.missing) == 869
 
 

@@ -72,3 +72,12 @@ def test_bad_names_and_impossible_positions_are_clear(tmp_path: Path) -> None:
     assert s.events == ((90, 95),)
     with pytest.raises(DataError, match="UCR anomaly archive not found .*BENCH_UCR_DIR"):
         ucr.load(tmp_path / "nowhere")
+
+
+def test_verify_lists_the_ids_found_and_missing(tmp_path: Path) -> None:
+    _write(tmp_path / "ucr" / NAME_135, 7501)
+    _write(tmp_path / "ucr" / "sub" / "002_UCR_Anomaly_B_100_200_210.txt", 400)
+    report = ucr.verify(tmp_path)
+    assert report.ok == ["002_UCR_Anomaly_B_100_200_210.txt", NAME_135]
+    assert len(report.missing) == 248 and "001_UCR_Anomaly_*.txt" in report.missing
+    assert not report.passed

@@ -30,7 +30,6 @@ One :class:`~bench.series.Series` per machine (28, named ``machine-X-Y``),
 from __future__ import annotations
 
 import difflib
-import io
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -252,7 +251,12 @@ def _read_text(path: Path) -> str:
 
 
 def _read_matrix(path: Path) -> NDArray[np.float64]:
-    frame = pd.read_csv(io.StringIO(_read_text(path)), header=None, dtype=np.float64)
+    try:
+        frame = pd.read_csv(path, header=None, dtype=np.float64)
+    except FileNotFoundError:
+        raise DataError(f"SMD file {path} is missing; run `python -m bench datasets fetch smd`.") from None
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"SMD file {path}: not comma-separated numbers ({exc}).") from exc
     values = frame.to_numpy(dtype=np.float64)
     if values.ndim != 2 or values.shape[1] != N_METRICS:
         raise DataError(f"SMD file {path}: expected {N_METRICS} comma-separated columns; got shape {values.shape}.")

@@ -64,7 +64,7 @@ DIR_ENV = "BENCH_TELEMANOM_DIR"
 EXCLUDED = ("P-2",)
 """Channels left out of the default lists (see the module docstring)."""
 
-_HOW = (
+HOW_TO_GET = (  # what `bench datasets fetch smap|msl` should tell the user
     f"Download telemanom's data archive ({DATA_URL}, linked from github.com/khundman/telemanom) "
     "and unpack it (it holds train/<channel>.npy and test/<channel>.npy), or keep the zip."
 )
@@ -178,7 +178,7 @@ def channel_ids(spacecraft: str) -> list[str]:
 def find(data_dir: str | os.PathLike[str] | None = None) -> Download:
     """The user's telemanom download (folder or zip); see :func:`bench.datasets.local.find_download`."""
     return find_download(
-        data_dir, env=DIR_ENV, candidates=["telemanom", "data.zip"], what="telemanom data", how_to_get=_HOW
+        data_dir, env=DIR_ENV, candidates=["telemanom", "data.zip"], what="telemanom data", how_to_get=HOW_TO_GET
     )
 
 
@@ -214,7 +214,7 @@ def _load(spacecraft: str, data_dir: str | os.PathLike[str] | None, chans: str |
 def _read_array(download: Download, index: dict[tuple[str, str], str], part: str, chan: str) -> tuple[NDArray, str]:
     rel = index.get((part, chan))
     if rel is None:
-        raise DataError(f"No {part}/{chan}.npy in {download.path}. {_HOW}")
+        raise DataError(f"No {part}/{chan}.npy in {download.path}. {HOW_TO_GET}")
     data, digest = download.read(rel)
     try:
         arr = np.load(io.BytesIO(data), allow_pickle=False)

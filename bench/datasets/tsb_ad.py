@@ -59,6 +59,11 @@ ARCHIVES = {
 """Where the authors publish the archives (TSB-AD's README); not pinned: no checksum is published."""
 
 DIR_ENV = "BENCH_TSB_AD_DIR"
+HOW_TO_GET = {
+    variant: f"Download {url} (linked from github.com/TheDatumOrg/TSB-AD); unpacking is optional."
+    for variant, url in ARCHIVES.items()
+}
+"""What ``bench datasets fetch tsb-ad-u|tsb-ad-m`` should tell the user, per archive."""
 SUBSETS = {"all": "", "eva": "-Eva", "tuning": "-Tuning"}
 NAME = re.compile(
     r"^(?P<index>\d+)_(?P<source>.+)_id_(?P<id>[^_]+)_(?P<domain>[A-Za-z]+)_tr_(?P<tr>\d+)_1st_(?P<first>\d+)\.csv$"
@@ -176,7 +181,7 @@ def find(variant: str, data_dir: str | os.PathLike[str] | None = None) -> Downlo
         env=DIR_ENV,
         candidates=[f"tsb-ad/{variant}", f"tsb-ad/{variant}.zip", variant, f"{variant}.zip", "tsb-ad"],
         what=f"{variant} data",
-        how_to_get=f"Download {ARCHIVES[variant]} (linked from github.com/TheDatumOrg/TSB-AD); unpacking is optional.",
+        how_to_get=HOW_TO_GET[variant],
     )
 
 
@@ -255,6 +260,16 @@ def load_m(
 ) -> list[Series]:
     """TSB-AD-M series of an official subset (``"all"`` 200, ``"eva"`` 180, ``"tuning"`` 20); see :func:`load_u`."""
     return _load("TSB-AD-M", data_dir, subset, files)
+
+
+def verify_u(data_dir: str | os.PathLike[str] | None = None) -> VerifyReport:
+    """:func:`verify` for TSB-AD-U."""
+    return verify("TSB-AD-U", data_dir)
+
+
+def verify_m(data_dir: str | os.PathLike[str] | None = None) -> VerifyReport:
+    """:func:`verify` for TSB-AD-M."""
+    return verify("TSB-AD-M", data_dir)
 
 
 def verify(variant: str, data_dir: str | os.PathLike[str] | None = None) -> VerifyReport:

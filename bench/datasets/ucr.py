@@ -41,6 +41,7 @@ import warnings
 
 import numpy as np
 
+from bench.datasets.download import VerifyReport
 from bench.datasets.info import DatasetInfo
 from bench.datasets.local import Download, find_download
 from bench.errors import DataError, DataWarning, UnknownNameError
@@ -50,6 +51,9 @@ ARCHIVE_URL = "https://www.cs.ucr.edu/~eamonn/time_series_data_2018/UCR_TimeSeri
 """Where the archive is published (the archive's page for Wu & Keogh, TKDE 2021)."""
 
 DIR_ENV = "BENCH_UCR_DIR"
+HOW_TO_GET = f"Download {ARCHIVE_URL} (unpacking is optional)."
+"""What ``bench datasets fetch ucr`` should tell the user."""
+N_FILES = 250
 INDEXING = "0-based; values[:train_end] is training; labels[begin:end] = 1 (begin inclusive, end exclusive)"
 NAME = re.compile(r"^(?P<id>\d{3})_UCR_Anomaly_(?P<name>.+)_(?P<train>\d+)_(?P<begin>\d+)_(?P<end>\d+)\.txt$")
 
@@ -127,7 +131,7 @@ def find(data_dir: str | os.PathLike[str] | None = None) -> Download:
         env=DIR_ENV,
         candidates=["ucr", "UCR_TimeSeriesAnomalyDatasets2021.zip", "UCR_TimeSeriesAnomalyDatasets2021"],
         what="UCR anomaly archive",
-        how_to_get=f"Download {ARCHIVE_URL} (unpacking is optional).",
+        how_to_get=HOW_TO_GET,
     )
 
 
@@ -183,3 +187,17 @@ def load(
         series.metadata.update(sha256={name: digest}, location=download.where(rel))
         out.append(series)
     return out
+
+
+def verify(data_dir: str | os.PathLike[str] | None = None) -> VerifyReport:
+    """Which of the archive's ids 1..250 the user's download holds (``ok``: file names) and which it lacks.
+
+    No checksum is published, so nothing can mismatch; the sha256 of each
+    file read is recorded when it is loaded.
+    """
+    download = find(data_dir)
+    available = index(download)
+    report = VerifyReport(dest=download.path, digest="sha256")
+    report.ok = [name for name, _ in available.values()]
+    report.missing = [f"{i:03d}_UCR_Anomaly_*.txt" for i in range(1, N_FILES + 1) if i not in available]
+    return report
