@@ -1,4 +1,4 @@
-"""Shared fixtures: where ../shared is, and the NAB mirror inside it.
+"""Shared fixtures: where ../shared is, and the dataset mirrors and samples inside it.
 
 Tests that need ../shared find it beside the repository root (or at
 ``$BENCH_SHARED_DIR``). When it is missing they skip locally, but fail under
@@ -46,8 +46,33 @@ def nab_reference() -> Path:
     return _require(_shared_dir() / "reference" / "nab", "NAB reference outputs")
 
 
+@pytest.fixture(scope="session")
+def smd_dir() -> Path:
+    """The SMD partial mirror: ServerMachineDataset/ label files and LICENSE, MANIFEST.gitblob.tsv, SOURCE.md."""
+    return _require(_shared_dir() / "datasets" / "smd", "SMD mirror")
+
+
+@pytest.fixture(scope="session")
+def telemanom_dir() -> Path:
+    """NASA SMAP/MSL labels: labeled_anomalies.csv, LICENSE.txt, SOURCE.md."""
+    return _require(_shared_dir() / "datasets" / "telemanom", "telemanom labels")
+
+
+@pytest.fixture(scope="session")
+def tsb_ad_dir() -> Path:
+    """One real TSB-AD-U file (TSB-AD-U/) and the official file lists (File_List/)."""
+    return _require(_shared_dir() / "datasets" / "tsb-ad", "TSB-AD sample")
+
+
 @pytest.fixture(autouse=True)
 def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's own data root or mirror settings by accident."""
-    for var in ("BENCH_DATA_DIR", "BENCH_NAB_SOURCE"):
+    for var in (
+        "BENCH_DATA_DIR",
+        "BENCH_NAB_SOURCE",
+        "BENCH_SMD_SOURCE",
+        "BENCH_TELEMANOM_DIR",
+        "BENCH_TSB_AD_DIR",
+        "BENCH_UCR_DIR",
+    ):
         monkeypatch.delenv(var, raising=False)

@@ -1,13 +1,18 @@
-"""Fetch pinned dataset files into a local folder: verified by sha256, retried, atomic, parallel.
+"""Fetch pinned dataset files into a local folder: verified by checksum, retried, atomic, parallel.
 
-Generic over datasets: a caller gives relative paths, a ``{path: sha256}``
+Generic over datasets: a caller gives relative paths, a ``{path: digest}``
 manifest, a destination folder and a source (a base URL, a local folder or a
 ``file://`` URL), and gets every file verified in place or one clear error.
+A digest is a sha256 (the default, ``digest="sha256"``) or a git blob id
+(``digest="git-blob"``: ``sha1(b"blob <size>\\0" + content)``, what
+``git hash-object FILE`` prints and what a repository's tree records), so a
+dataset pinned to a git commit can be verified against that commit's own ids.
+:func:`verify_files` re-hashes what is on disk without fetching anything.
 
 Guarantees
 ----------
 - A file reaches its final path only through ``os.replace`` of a temporary
-  file in the same folder, after it was fsynced and its sha256 matched, so an
+  file in the same folder, after it was fsynced and its digest matched, so an
   interrupted download never leaves a file that later passes for complete.
 - A file already present with the right hash is not fetched again.
 - Network failures (refused, timed out, dropped mid-body, HTTP 5xx) are retried
@@ -85,6 +90,13 @@ def parse_source(source: str | os.PathLike[str], *, hint: str = "") -> Source:
     )
 
 
+DIGESTS = ("sha256", "git-blob")
+"""The digest kinds a manifest may use."""
+
+_HEX_LENGTH = {"sha256": 64, "git-blob": 40}
+_DIGEST_NAME = {"sha256": "sha256", "git-blob": "git blob id"}
+
+
 def sha256_file(path: str | os.PathLike[str]) -> str:
     """Hex sha256 of a file, read in chunks."""
     digest = hashlib.sha256()
@@ -94,26 +106,113 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def parse_manifest(text: str, origin: str = "manifest") -> dict[str, str]:
-    """``sha256sum``-format text (``<hex>  <path>`` per line) as ``{path: hex}``; ``#`` lines ignored."""
+def git_blob_id(path: str | os.PathLike[str]) -> str:
+    """The git blob id of a file: hex ``sha1(b"blob <size>\\0" + content)``, as ``git hash-object`` prints.
+
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = pathlib.Path(tmp, "hello.txt")
+    ...     _ = p.write_bytes(b"hello\\n")
+    ...     git_blob_id(p)
+    'ce013625030ba8dba906f756967f9e9ca394464a'
+    """
+    size = os.stat(path).st_size
+    digest = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_digest(path: str | os.PathLike[str], digest: str = "sha256") -> str:
+    """The ``digest`` (``"sha256"`` or ``"git-blob"``) of a file, as lowercase hex."""
+    _check_digest(digest)
+    return sha256_file(path) if digest == "sha256" else git_blob_id(path)
+
+
+def _check_digest(digest: str) -> None:
+    if digest not in DIGESTS:
+        raise ParameterError(f"Unknown digest kind {digest!r}. Available: {', '.join(DIGESTS)}.")
+
+
+def parse_manifest(text: str, origin: str = "manifest", *, digest: str = "sha256") -> dict[str, str]:
+    """Manifest text as ``{path: hex}``: one ``<hex> <path>`` per line, any whitespace between; ``#`` lines ignored.
+
+    Reads ``sha256sum`` output (``<sha256>  <path>``, ``*`` binary marker
+    allowed) and git-blob manifests (``<blob id><TAB><path>``); every hex
+    digest must have the length of ``digest`` (64 for sha256, 40 for a git blob id).
+    """
+    _check_digest(digest)
     out: dict[str, str] = {}
+    width = _HEX_LENGTH[digest]
     for lineno, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        digest, _, rel = line.partition(" ")
-        rel = rel.strip().lstrip("*")
-        if len(digest) != 64 or not rel:
-            raise DownloadError(f"Malformed line {lineno} in {origin}: {line!r} (expected '<sha256>  <path>').")
-        out[rel] = digest.lower()
+        parts = line.split(None, 1)
+        hexdigest, rel = parts[0], (parts[1].strip().lstrip("*") if len(parts) == 2 else "")
+        if len(hexdigest) != width or not rel or any(c not in "0123456789abcdefABCDEF" for c in hexdigest):
+            raise DownloadError(
+                f"Malformed line {lineno} in {origin}: {line!r} (expected '<{_DIGEST_NAME[digest]}>  <path>')."
+            )
+        out[rel] = hexdigest.lower()
     return out
 
 
-def _is_verified(path: Path, expected: str) -> bool:
+def _is_verified(path: Path, expected: str, digest: str = "sha256") -> bool:
     try:
-        return path.is_file() and sha256_file(path) == expected
+        return path.is_file() and file_digest(path, digest) == expected
     except OSError:
         return False
+
+
+@dataclass
+class VerifyReport:
+    """What :func:`verify_files` found: which files match their pinned digest, which are missing, which differ."""
+
+    dest: Path
+    digest: str
+    ok: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    mismatched: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """``{path: (expected, got)}``."""
+
+    @property
+    def passed(self) -> bool:
+        """True when every file is present and matches."""
+        return not self.missing and not self.mismatched
+
+    def summary(self) -> str:
+        """One line: counts, and the first few bad paths."""
+        total = len(self.ok) + len(self.missing) + len(self.mismatched)
+        text = f"{len(self.ok)} of {total} files verified ({_DIGEST_NAME[self.digest]}) in {self.dest}"
+        if self.missing:
+            text += f"; {len(self.missing)} missing (e.g. {', '.join(self.missing[:3])})"
+        if self.mismatched:
+            text += f"; {len(self.mismatched)} differ (e.g. {', '.join(list(self.mismatched)[:3])})"
+        return text + "."
+
+
+def verify_files(
+    paths: Iterable[str], manifest: Mapping[str, str], dest: str | os.PathLike[str], *, digest: str = "sha256"
+) -> VerifyReport:
+    """Re-hash ``dest/<path>`` for every path and compare with ``manifest``; fetch nothing, change nothing."""
+    _check_digest(digest)
+    dest = Path(dest)
+    report = VerifyReport(dest=dest, digest=digest)
+    for rel in dict.fromkeys(paths):
+        if rel not in manifest:
+            raise DownloadError(f"No pinned checksum for {rel}; cannot verify it.")
+        path = dest / rel
+        if not path.is_file():
+            report.missing.append(rel)
+            continue
+        got = file_digest(path, digest)
+        if got == manifest[rel]:
+            report.ok.append(rel)
+        else:
+            report.mismatched[rel] = (manifest[rel], got)
+    return report
 
 
 class _Failed(Exception):
@@ -198,6 +297,7 @@ class _Job:
     retries: int
     backoff: float
     timeout: float
+    digest: str = "sha256"
     _local: threading.local = field(default_factory=threading.local)
     _sessions: list[requests.Session] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -217,7 +317,7 @@ class _Job:
 
 
 def _attempt(job: _Job, rel: str, final: Path) -> tuple[Path, str]:
-    """One try: stream into a temp file beside ``final``; return (temp path, its sha256)."""
+    """One try: stream into a temp file beside ``final``; return (temp path, its digest)."""
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
@@ -233,10 +333,12 @@ def _attempt(job: _Job, rel: str, final: Path) -> tuple[Path, str]:
                 _copy_folder(job.source.locate(rel), out, digest)
             out.flush()
             os.fsync(out.fileno())
+        # A git blob id hashes a header holding the size first, so it needs the finished file.
+        got = digest.hexdigest() if job.digest == "sha256" else git_blob_id(tmp)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return tmp, digest.hexdigest()
+    return tmp, got
 
 
 def _fetch_one(job: _Job, rel: str, expected: str) -> None:
@@ -268,7 +370,8 @@ def _fetch_one(job: _Job, rel: str, expected: str) -> None:
         mismatches += 1
         if mismatches > 1:
             raise ChecksumError(
-                f"Checksum mismatch for {job.label} file {rel} from {where}: expected sha256 {expected}, "
+                f"Checksum mismatch for {job.label} file {rel} from {where}: "
+                f"expected {_DIGEST_NAME[job.digest]} {expected}, "
                 f"got {got} (tried twice). The source does not hold the pinned bytes. {job.hint}".strip()
             )
 
@@ -293,6 +396,7 @@ def fetch_files(
     timeout: float = 30.0,
     workers: int = 8,
     progress: bool = False,
+    digest: str = "sha256",
 ) -> FetchReport:
     """Make ``dest/<path>`` a verified copy of every path, fetching only what is missing or wrong.
 
@@ -301,7 +405,7 @@ def fetch_files(
     paths
         Relative paths (``/``-separated) to fetch; each must be in ``manifest``.
     manifest
-        ``{relative path: sha256 hex}`` pinned checksums.
+        ``{relative path: hex digest}`` pinned checksums (see ``digest``).
     dest
         Destination folder (created if needed).
     source
@@ -319,6 +423,9 @@ def fetch_files(
         Files fetched in parallel.
     progress
         Show a tqdm bar (one tick per file) on stderr.
+    digest
+        What the manifest's hex strings are: ``"sha256"`` or ``"git-blob"``
+        (git blob ids, see :func:`git_blob_id`).
 
     Returns
     -------
@@ -331,7 +438,7 @@ def fetch_files(
         A file could not be fetched (network failure after ``retries`` tries,
         HTTP 4xx, missing from the source folder, bad source).
     ChecksumError
-        A file's bytes did not match its sha256 twice in a row.
+        A file's bytes did not match its pinned digest twice in a row.
     OutputError
         ``dest`` cannot be created or written.
     """
@@ -343,11 +450,12 @@ def fetch_files(
         )
     if retries < 1:
         raise ParameterError(f"retries must be at least 1; got {retries}.")
+    _check_digest(digest)
     dest = Path(dest)
     report = FetchReport(dest=dest)
     todo: list[str] = []
     for rel in rels:
-        (report.skipped if _is_verified(dest / rel, manifest[rel]) else todo).append(rel)
+        (report.skipped if _is_verified(dest / rel, manifest[rel], digest) else todo).append(rel)
     if not todo:
         return report
     _prepare_dest(dest, label)
@@ -357,7 +465,7 @@ def fetch_files(
         from tqdm import tqdm
 
         bar = tqdm(total=len(todo), desc=f"Fetching {label}", unit="file")
-    job = _Job(src, dest, label, hint, retries, backoff, timeout)
+    job = _Job(src, dest, label, hint, retries, backoff, timeout, digest)
     pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo))), thread_name_prefix="fetch")
     try:
         futures = {pool.submit(_fetch_one, job, rel, manifest[rel]): rel for rel in todo}
