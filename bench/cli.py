@@ -180,18 +180,69 @@ def cmd_datasets_fetch(args: argparse.Namespace) -> int:
 
     entry = registry.get_dataset(args.name)
     if entry.fetch is None:
+        how = entry.how_to_get_text()
+        if how:  # data bench may not download: say how to get it, and fail (nothing was fetched)
+            print(how)
+            raise UnknownNameError(f"bench cannot download {args.name!r}; see above for how to get it.")
         raise UnknownNameError(
-            f"Nothing to fetch for {args.name!r}: it is generated or read from your own files. "
+            f"Nothing to fetch for {args.name!r}: it is generated. "
             f"Downloadable datasets: {', '.join(registry.fetchable_dataset_names())}."
         )
     path = registry.resolve(entry.fetch, "dataset fetcher")(args.data_dir, progress=_progress(args))
     print(f"{args.name} is in {path}")
-    return 0
+    return EXIT_OK
+
+
+def cmd_datasets_verify(args: argparse.Namespace) -> int:
+    from bench import registry
+    from bench.errors import DataError
+
+    entry = registry.get_dataset(args.name)
+    if entry.verify is None:
+        raise UnknownNameError(f"Nothing to verify for {args.name!r}: it is generated, not read from files.")
+    report = registry.resolve(entry.verify, "dataset verifier")(args.data_dir)
+    print(report.summary())
+    if not report.passed:
+        raise DataError(f"{args.name}: verification failed (see above); `bench datasets fetch {args.name}` repairs it.")
+    return EXIT_OK
+
+
+def cmd_datasets_list(args: argparse.Namespace) -> int:
+    from bench import registry
+
+    for name in registry.dataset_names():
+        about = registry.get_dataset(name).about()
+        print(f"{name:12s} {about.access:14s} {about.size}")
+    return EXIT_OK
+
+
+def _describe_dataset(name: str) -> None:
+    import textwrap
+
+    from bench import registry
+
+    entry = registry.get_dataset(name)
+    about = entry.about()
+    print(f"  {name}  ({about.access})")
+    for line in textwrap.wrap(about.description, 92):
+        print(f"      {line}")
+    print(f"      size: {about.size}")
+    print(f"      licence: {about.licence}")
+    print(f"      source: {about.source}")
+    opts = ", ".join(f"{k}={p.default!r}" for k, p in entry.options().items())
+    if opts:
+        print(f"      options: {opts}")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     from bench import registry
     from bench.metrics import catalog
+
+    if args.dataset is not None:
+        registry.get_dataset(args.dataset)  # unknown names fail with the list
+        print("Datasets:")
+        _describe_dataset(args.dataset)
+        return EXIT_OK
 
     print("Detectors (--detector NAME, --param NAME.PARAM=VALUE):")
     for name in registry.detector_names():
@@ -205,13 +256,10 @@ def cmd_list(args: argparse.Namespace) -> int:
             cls = registry.get_postprocessor_class(name)
             params = ", ".join(f"{k}={p.default!r}" for k, p in registry.parameters(cls).items())
             print(f"  {name:12s} {cls.__name__}({params})")
-    print("\nDatasets (--dataset NAME, --param NAME.OPTION=VALUE):")
+    print("\nDatasets (--dataset NAME, --param NAME.OPTION=VALUE; 'bench list --dataset NAME' for one):")
     for name in registry.dataset_names():
-        entry = registry.get_dataset(name)
-        print(f"  {name:12s} {entry.description}")
-        opts = ", ".join(f"{k}={p.default!r}" for k, p in entry.options().items())
-        if opts:
-            print(f"  {'':12s} options: {opts}")
+        if args.dataset in (None, name):
+            _describe_dataset(name)
     print("\nMetrics (--metrics KEY,KEY):")
     for key, fam in catalog.FAMILIES.items():
         mark = " [oracle]" if fam.oracle else ""
@@ -345,11 +393,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     ds = sub.add_parser("datasets", parents=[common], help="manage datasets")
     ds_sub = ds.add_subparsers(dest="action", metavar="ACTION", required=True)
-    fetch = ds_sub.add_parser("fetch", parents=[common], help="download a dataset (verified, resumable)")
-    fetch.add_argument("name", help="dataset to download, e.g. nab")
+    fetch = ds_sub.add_parser(
+        "fetch", parents=[common], help="download a dataset (verified, resumable), or say how to get it"
+    )
+    fetch.add_argument("name", help="dataset to download, e.g. nab or smd")
     fetch.set_defaults(func=cmd_datasets_fetch)
+    verify = ds_sub.add_parser("verify", parents=[common], help="re-hash a dataset's files on disk against its pins")
+    verify.add_argument("name", help="dataset to check, e.g. nab")
+    verify.set_defaults(func=cmd_datasets_verify)
+    ds_list = ds_sub.add_parser("list", parents=[common], help="every dataset, how it is obtained, its size")
+    ds_list.set_defaults(func=cmd_datasets_list)
 
     lst = sub.add_parser("list", parents=[common], help="list detectors (with parameters), datasets and metrics")
+    lst.add_argument("--dataset", metavar="NAME", help="only this dataset's page")
     lst.set_defaults(func=cmd_list)
     return parser
 

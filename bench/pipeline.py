@@ -119,16 +119,36 @@ def prepare_folder(store: RunStore, config: RunConfig, *, update: bool = False) 
     return previous
 
 
+DATA_FILE_KEYS = ("sha256", "git_blob", "file", "revision")
+"""Series metadata recorded in ``config.json``: which files (and their hashes) a series was read from."""
+
+
+def data_record(series: list[Series]) -> dict[str, Any]:
+    """Per series: its fingerprint and, where the loader recorded them, the files it read and their hashes."""
+    out: dict[str, Any] = {}
+    for s in series:
+        entry: dict[str, Any] = {"fingerprint": s.fingerprint(), "n": len(s), "channels": s.n_channels}
+        entry.update({k: s.metadata[k] for k in DATA_FILE_KEYS if k in s.metadata})
+        out[s.key] = entry
+    return out
+
+
 def write_config(
-    store: RunStore, config: RunConfig, n_series: int, execution: dict[str, Any], previous: dict[str, Any] | None
+    store: RunStore, config: RunConfig, series: list[Series], execution: dict[str, Any], previous: dict[str, Any] | None
 ) -> None:
-    """``config.json``: the RunConfig, resolved parameters, and one entry per session that wrote to the folder."""
+    """``config.json``: the RunConfig, resolved parameters, the data read, and one entry per writing session."""
     env = environment()
     sessions = list((previous or {}).get("sessions", []))
     sessions.append({"started": datetime.now(timezone.utc).isoformat(timespec="seconds"), **execution, **env})
     write_json(
         store.root / "config.json",
-        {**config.to_dict(), "n_series": n_series, "resolved": _resolved(config), "sessions": sessions},
+        {
+            **config.to_dict(),
+            "n_series": len(series),
+            "resolved": _resolved(config),
+            "data": data_record(series),
+            "sessions": sessions,
+        },
     )
 
 
@@ -189,7 +209,7 @@ def run(
     with RunLock(store.root):
         remove_partial_files(store.root)
         previous = prepare_folder(store, config, update=update)
-        write_config(store, config, len(series), execution or {}, previous)
+        write_config(store, config, series, execution or {}, previous)
         done_before = 0 if force else sum(is_done(store, t, retry_failed=retry_failed) is not None for t in tasks)
         bar = Progress(len(tasks), initial=done_before, enabled=progress)
         try:

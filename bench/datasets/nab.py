@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from bench.datasets import data_root
-from bench.datasets.download import FetchReport, fetch_files, parse_manifest
+from bench.datasets.download import FetchReport, VerifyReport, fetch_files, parse_manifest, verify_files
+from bench.datasets.info import DatasetInfo
 from bench.errors import DataError, UnknownNameError
 from bench.series import Series
 
@@ -47,6 +48,21 @@ WINDOWS_FILE = "labels/combined_windows.json"
 LABELS_FILE = "labels/combined_labels.json"
 PROBATIONARY_PERCENT = 0.15
 """NAB's probationary share of each series (``probationaryPercent`` in NAB's ``run.py``)."""
+INFO = {
+    "nab": DatasetInfo(
+        name="nab",
+        description=(
+            "Numenta Anomaly Benchmark v1.1 (Lavin & Ahmad, ICMLA 2015): 58 real and artificial univariate series "
+            "in 7 categories (AWS CloudWatch, ad exchange, known causes, traffic, tweets, artificial) with labelled "
+            "anomaly windows. The training part is NAB's probationary period (15%, at most 750 points); runs "
+            "report NAB's own normalised score beside NAB's published scoreboard."
+        ),
+        size="58 series, 365,558 points, 1,127-22,695 points each; 8 MB",
+        licence="MIT (numenta/NAB)",
+        source=f"numenta/NAB @ {REVISION[:7]} (pinned, sha256 of every file; BENCH_NAB_SOURCE for a mirror)",
+        access="download",
+    )
+}
 
 
 @lru_cache(maxsize=1)
@@ -149,6 +165,11 @@ def fetch_report(
         backoff=backoff,
         progress=progress,
     )
+
+
+def verify(data_dir: str | os.PathLike[str] | None = None) -> VerifyReport:
+    """Re-hash every pinned NAB file under ``<data root>/nab`` against its sha256; download nothing."""
+    return verify_files(sorted(manifest()), manifest(), data_root(data_dir) / "nab")
 
 
 def load(

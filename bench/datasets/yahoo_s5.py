@@ -21,11 +21,31 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from bench.datasets.info import DatasetInfo
 from bench.datasets.synthetic import DECIMALS, GENERATOR_ID, _components, _int
 from bench.errors import DataError, ParameterError
 from bench.series import Series
 
 S5_DATASET = "yahoo-s5"
+HOW_TO_GET = (
+    "Yahoo Webscope S5 needs a (free) licence agreement: request 'S5 - A Labeled Anomaly Detection Dataset' at "
+    "https://webscope.sandbox.yahoo.com, unpack it, and run with --dataset yahoo-s5:PATH (the folder holding "
+    "A1Benchmark ... A4Benchmark) or put it in <data-dir>/yahoo-s5."
+)
+INFO = {
+    S5_DATASET: DatasetInfo(
+        name=S5_DATASET,
+        description=(
+            "Yahoo Webscope S5 (Laptev et al., KDD 2015): A1 (real production traffic), A2-A4 (synthetic, with "
+            "outliers and change points), read from your own download. S5 has no split: the first 30% of each "
+            "series is the training part (option train_fraction)."
+        ),
+        size="367 univariate series (A1 67, A2 100, A3 100, A4 100), 741-1680 points each",
+        licence="Yahoo Webscope data licence (research use; not redistributable)",
+        source="webscope.sandbox.yahoo.com (no download by bench)",
+        access="user-download",
+    )
+}
 S5_COLUMNS = (
     "timestamps",
     "value",
