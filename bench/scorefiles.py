@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from bench.datasets.csv_table import parse_timestamps, show_time
+from bench.datasets.csv_time import parse_timestamps, show_time
 from bench.errors import DataError
 from bench.metrics.nab import NabSeries, Profile, nab_corpus, published_scores
 from bench.series import Series

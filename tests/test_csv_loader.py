@@ -424,6 +424,7 @@ def test_train_file_is_put_before_the_data(tmp_path: Path) -> None:
         ({"labels_file": "l.json", "label_column": "y"}, "not both"),
         ({"train_file": "t.csv", "train_end": "5"}, "not both"),
         ({"strict": "yes"}, "csv.strict must be true or false"),
+        ({"train_end": "-5"}, "csv.train_end must be a row count >= 0 or a timestamp"),
     ],
 )
 def test_bad_options_are_parameter_errors(tmp_path: Path, options: dict[str, Any], match: str) -> None:

@@ -1,6 +1,7 @@
 """The ``csv`` dataset: a user's own CSV file, or folder of them, read defensively (``--dataset csv:PATH``).
 
-Reading cells is :mod:`bench.datasets.csv_table`'s job, choosing columns
+Reading cells is :mod:`bench.datasets.csv_table`'s job (timestamps
+:mod:`bench.datasets.csv_time`'s), choosing columns
 :mod:`bench.datasets.csv_columns`'s, repairs :mod:`bench.datasets.csv_repair`'s,
 labels files :mod:`bench.datasets.csv_labels`'s; this module finds the files,
 applies the options, chooses the training part and builds the series. See
@@ -21,7 +22,7 @@ import numpy as np
 from bench.datasets.csv_columns import LABEL_NAMES, TIMESTAMP_NAMES, ReadOptions, read_rows
 from bench.datasets.csv_labels import Window, match_labels, read_labels_file
 from bench.datasets.csv_repair import DUPLICATE_REPAIRS, MISSING_REPAIRS, Repairs, Rows, repair_rows
-from bench.datasets.csv_table import parse_timestamps
+from bench.datasets.csv_time import parse_timestamps
 from bench.errors import DataError, DataWarning, ParameterError
 from bench.series import Series
 
@@ -198,7 +199,10 @@ def _options(given: dict[str, Any]) -> ReadOptions:
         raise ParameterError(f"csv.encoding {given['encoding']!r} is not a known text encoding.") from None
     if given["labels_file"] and given["label_column"] not in ("auto", "none"):
         raise ParameterError("Give csv.label_column or csv.labels_file, not both.")
-    if given["train_file"] and str(given["train_end"]):
+    end = str(given["train_end"]).strip()
+    if isinstance(given["train_end"], bool) or (end.lstrip("+-").isdigit() and int(end) < 0):
+        raise ParameterError(f"csv.train_end must be a row count >= 0 or a timestamp; got {given['train_end']!r}.")
+    if given["train_file"] and end:
         raise ParameterError("Give csv.train_end or csv.train_file, not both.")
     for key in ("strict", "train_before_anomaly"):
         if not isinstance(given[key], bool):

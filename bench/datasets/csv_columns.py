@@ -17,9 +17,9 @@ from bench.datasets.csv_table import (
     detect_decimal,
     parse_labels,
     parse_numbers,
-    parse_timestamps,
     read_table,
 )
+from bench.datasets.csv_time import parse_timestamps
 from bench.errors import DataError, DataWarning
 
 TIMESTAMP_NAMES = ("timestamp", "timestamps", "time", "date", "datetime")

@@ -18,7 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bench.datasets.csv_repair import Repairs
-from bench.datasets.csv_table import one_line, parse_timestamps, read_table, show_time
+from bench.datasets.csv_table import one_line, read_table
+from bench.datasets.csv_time import parse_timestamps, show_time
 from bench.errors import DataError
 
 FILE_COLUMNS = ("file", "series")

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from bench.datasets.csv_table import show_time
+from bench.datasets.csv_time import show_time
 from bench.errors import DataError, DataWarning
 
 MISSING_REPAIRS = ("interpolate", "ffill", "drop")
