@@ -3,9 +3,16 @@
 A scores folder holds one file per series, ``<category>/<detector>_<file>.csv``
 as NAB's ``results/<detector>/`` folders do, or plainly ``<category>/<file>.csv``;
 ``.csv.gz`` is read too. Each file needs an ``anomaly_score`` column with one
-finite number per row of the series. Files at the top of the folder (NAB keeps
-its ``<detector>_<profile>_scores.csv`` tables there) are not read, unless a
-series has no category.
+finite number per row of the series, in the series' row order. Files at the top
+of the folder (NAB keeps its ``<detector>_<profile>_scores.csv`` tables there)
+are not read, unless a series has no category.
+
+When a file has a ``timestamp`` column and the series has timestamps, every
+row's timestamp (ISO 8601 or Unix seconds; offsets converted to UTC) must equal
+the series' timestamp of the same row, so shuffled rows or files swapped
+between series are refused, naming the first row that differs. A file without
+a ``timestamp`` column (or for a series without timestamps) is matched by row
+count and order only, as before.
 """
 
 from __future__ import annotations
@@ -19,11 +26,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from bench.datasets.csv_time import parse_timestamps, show_time
 from bench.errors import DataError
 from bench.metrics.nab import NabSeries, Profile, nab_corpus, published_scores
 from bench.series import Series
 
 SCORE_COLUMN = "anomaly_score"
+TIMESTAMP_COLUMN = "timestamp"
 _SUFFIXES = (".csv.gz", ".csv")
 
 
@@ -55,19 +64,23 @@ def _match(stem: str, wanted: Mapping[str, Series]) -> tuple[str, str] | None:
     return stem[: -len(name) - 1], name
 
 
-def _read_scores(path: Path, n: int) -> NDArray[np.float64]:
+def _read_scores(path: Path, series: Series) -> NDArray[np.float64]:
+    n = len(series)
     try:
-        frame = pd.read_csv(path, usecols=lambda c: c.strip() == SCORE_COLUMN, dtype=str)
+        frame = pd.read_csv(path, usecols=lambda c: c.strip() in (SCORE_COLUMN, TIMESTAMP_COLUMN), dtype=str)
     except (OSError, ValueError, EOFError) as exc:
         raise DataError(f"Cannot read scores file {path}: {exc}. Check that it is a valid CSV.") from exc
-    if frame.shape[1] != 1:
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if SCORE_COLUMN not in frame.columns or frame.columns.duplicated().any():
         raise DataError(
-            f"Scores file {path} has no '{SCORE_COLUMN}' column. "
+            f"Scores file {path} has no '{SCORE_COLUMN}' column (or a repeated one). "
             f"Write one column named '{SCORE_COLUMN}' with one score per row."
         )
-    raw = frame.iloc[:, 0]
+    raw = frame[SCORE_COLUMN]
     if len(raw) != n:
         raise DataError(f"Scores file {path} has {len(raw)} rows; the series has {n}. Score every row.")
+    if TIMESTAMP_COLUMN in frame.columns and series.timestamps is not None:
+        _check_timestamps(path, frame[TIMESTAMP_COLUMN].fillna("").str.strip().tolist(), series.timestamps, series.name)
     values = pd.to_numeric(raw.str.strip(), errors="coerce").to_numpy(dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
@@ -77,6 +90,21 @@ def _read_scores(path: Path, n: int) -> NDArray[np.float64]:
             f"(got {raw.iloc[i]!r}; {bad.size} such rows). Every score must be a finite number."
         )
     return values
+
+
+def _check_timestamps(path: Path, cells: list[str], timestamps: NDArray[np.datetime64], name: str) -> None:
+    """Refuse a file whose timestamps differ from the series' row by row (shuffled rows, swapped files)."""
+    lines = list(range(2, len(cells) + 2))  # after the header line, assuming one line per row
+    got, _ = parse_timestamps(cells, where=f"Scores file {path}, column '{TIMESTAMP_COLUMN}'", lines=lines)
+    want = np.asarray(timestamps).astype("datetime64[ns]")
+    differ = np.flatnonzero(got != want)
+    if differ.size:
+        i = int(differ[0])
+        raise DataError(
+            f"Scores file {path}: data row {i + 1} (line {i + 2}) has timestamp {show_time(got[i])}, but row {i + 1} "
+            f"of series {name!r} is at {show_time(want[i])} ({differ.size} of {len(want)} rows differ). "
+            "Write the scores in the series' row order, in the file named after that series."
+        )
 
 
 def read_score_dir(
@@ -102,7 +130,9 @@ def read_score_dir(
     DataError
         Naming the file: a series without a file, a file matching no series
         (or a second file for one series), a file whose row count differs from
-        the series', a missing ``anomaly_score`` column or a non-finite score.
+        the series', a missing ``anomaly_score`` column, a non-finite score,
+        or (naming the first such row) a ``timestamp`` differing from the
+        series' timestamp of the same row.
     """
     root = Path(scores_dir)
     if not root.is_dir():
@@ -138,7 +168,7 @@ def read_score_dir(
             f"No scores file for {len(missing)} series, e.g. {missing[0]!r} "
             f"(expected {root}/{missing[0]}.csv or <category>/<detector>_<file>.csv)."
         )
-    out = {s.name: _read_scores(found[s.name][0], len(s)) for s in series}
+    out = {s.name: _read_scores(found[s.name][0], s) for s in series}
     prefixes = {prefix for _, prefix in found.values()}
     detector = prefixes.pop() if len(prefixes) == 1 else None
     return out, (detector or None)
