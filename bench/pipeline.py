@@ -119,16 +119,25 @@ def prepare_folder(store: RunStore, config: RunConfig, *, update: bool = False) 
     return previous
 
 
-DATA_FILE_KEYS = ("sha256", "git_blob", "file", "revision")
-"""Series metadata recorded in ``config.json``: which files (and their hashes) a series was read from."""
+DATA_FILE_KEYS = ("sha256", "git_blob", "file", "revision", "path", "repairs", "train")
+"""Series metadata recorded in ``config.json``: the files a series was read from, their hashes, the repairs."""
 
 
 def data_record(series: list[Series]) -> dict[str, Any]:
-    """Per series: its fingerprint and, where the loader recorded them, the files it read and their hashes."""
+    """Per series: its fingerprint and, where the loader recorded them, the files it read, their hashes, repairs.
+
+    A user's file (``metadata["path"]``) without a recorded hash is hashed here,
+    so a run says exactly which bytes it read.
+    """
+    from bench.datasets.download import sha256_file
+
     out: dict[str, Any] = {}
     for s in series:
         entry: dict[str, Any] = {"fingerprint": s.fingerprint(), "n": len(s), "channels": s.n_channels}
         entry.update({k: s.metadata[k] for k in DATA_FILE_KEYS if k in s.metadata})
+        path = s.metadata.get("path")
+        if path and "sha256" not in entry and Path(str(path)).is_file():
+            entry["sha256"] = sha256_file(str(path))
         out[s.key] = entry
     return out
 

@@ -172,6 +172,7 @@ DATASETS: dict[str, DatasetEntry] = {
             how_to_get="bench.datasets.ucr:HOW_TO_GET",
         ),
         DatasetEntry("gutentag", "bench.datasets.gutentag:load", "bench.datasets.gutentag:INFO"),
+        DatasetEntry("csv", "bench.datasets.csv:load", "bench.datasets.csv:INFO", path_option="path"),
     )
 }
 

@@ -23,6 +23,7 @@ from bench.datasets.csv_columns import LABEL_NAMES, TIMESTAMP_NAMES, ReadOptions
 from bench.datasets.csv_labels import Window, match_labels, read_labels_file
 from bench.datasets.csv_repair import DUPLICATE_REPAIRS, MISSING_REPAIRS, Repairs, Rows, repair_rows
 from bench.datasets.csv_time import parse_timestamps
+from bench.datasets.info import DatasetInfo
 from bench.errors import DataError, DataWarning, ParameterError
 from bench.series import Series
 
@@ -30,6 +31,20 @@ __all__ = ["DATASET", "LABEL_NAMES", "TIMESTAMP_NAMES", "load"]
 
 DATASET = "csv"
 _SUFFIXES = (".csv.gz", ".csv")
+INFO = {
+    DATASET: DatasetInfo(
+        name=DATASET,
+        description=(
+            "Your own data: a CSV file or a folder of them (--dataset csv:PATH), each file one series with a "
+            "timestamp column (or none), value columns and a 0/1 label column or a labels file of windows. Input "
+            "problems are repaired with a warning or refused with an error naming file, row and column (README)."
+        ),
+        size="whatever PATH holds",
+        licence="yours",
+        source="PATH (the files are hashed into config.json)",
+        access="user-files",
+    )
+}
 
 
 def load(
