@@ -2,20 +2,28 @@
 
 Usage in a test suite::
 
-    from bench.testing import CHECKS
+    from bench.testing import CHECKS, run_check
     @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
     def test_my_detector(check):
-        check(lambda: MyDetector(**MyDetector._test_params()))
+        result = run_check(check, lambda: MyDetector(**MyDetector._test_params()))
+        if result.skipped:
+            pytest.skip(result.reason)
 
-or ``check_detector(MyDetector)`` to run them all at once.
+or ``check_detector(MyDetector)`` to run them all at once. A check that
+fails raises ``AssertionError``; a check that does not apply to the
+detector (the causality check on a non-causal detector, the streaming checks
+on one without ``update``, ...) raises :class:`CheckNotApplicable` with the
+reason, and is reported as skipped, never as passed.
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
 import pickle
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +31,33 @@ from numpy.typing import NDArray
 from bench.errors import DataError, NotFittedError
 
 Factory = Callable[[], Any]
+
+
+class CheckNotApplicable(Exception):
+    """Raised by a check that does not apply to the detector at hand; the message is the reason."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check that did not fail: ``"passed"``, or ``"skipped"`` with the reason."""
+
+    check: str
+    status: Literal["passed", "skipped"]
+    reason: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def skipped(self) -> bool:
+        return self.status == "skipped"
+
+
+def streams(det: Any) -> bool:
+    """Whether ``det`` offers streaming ``update`` (its ``supports_update()``, else whether it has one)."""
+    probe = getattr(type(det), "supports_update", None)
+    return bool(probe()) if callable(probe) else callable(getattr(det, "update", None))
 
 
 def sine_with_spikes(n: int = 600, train: int = 300, seed: int = 0) -> tuple[NDArray[np.float64], NDArray[np.int8]]:
@@ -89,20 +124,34 @@ def check_1d_and_column_agree(make: Factory) -> None:
     np.testing.assert_array_equal(a, b)
 
 
+def _two_channels() -> NDArray[np.float64]:
+    _, x = _data()
+    return np.column_stack((x, np.cos(np.arange(x.size) / 4.0)))
+
+
 def check_multivariate(make: Factory) -> None:
-    train, x = _data()
-    X2 = np.column_stack((x, np.cos(np.arange(x.size) / 4.0)))
+    det = make()
+    if not det.multivariate:
+        raise CheckNotApplicable(f"{type(det).__name__} is univariate (multivariate = False)")
+    X2 = _two_channels()
+    s = det.fit(X2[:300]).score(X2)
+    assert s.shape == (X2.shape[0],) and np.isfinite(s).all()
+    if streams(det):
+        assert np.isfinite(float(det.update(X2[300]))), "update must accept a point of the fitted width"
+
+
+def check_univariate_refuses_channels(make: Factory) -> None:
     det = make()
     if det.multivariate:
-        s = det.fit(X2[:300]).score(X2)
-        assert s.shape == (x.size,) and np.isfinite(s).all()
+        raise CheckNotApplicable(
+            f"{type(det).__name__} is multivariate: it has no extra channels to refuse (see check_multivariate)"
+        )
+    try:
+        det.fit(_two_channels()[:300])
+    except DataError as exc:
+        assert "channel" in str(exc)
     else:
-        try:
-            det.fit(X2[:300])
-        except DataError as exc:
-            assert "channel" in str(exc)
-        else:
-            raise AssertionError("a univariate detector must refuse (n, 2) input with DataError")
+        raise AssertionError("a univariate detector must refuse (n, 2) input with DataError")
 
 
 def check_deterministic(make: Factory) -> None:
@@ -126,7 +175,7 @@ def check_pickle(make: Factory) -> None:
 def check_causal(make: Factory) -> None:
     det = make()
     if not det.causal:
-        return
+        raise CheckNotApplicable(f"{type(det).__name__} is not causal (causal = False)")
     train, x = _data()
     det.fit(train)
     k = 450
@@ -135,10 +184,31 @@ def check_causal(make: Factory) -> None:
     np.testing.assert_array_equal(det.score(x)[:k], det.score(y)[:k], err_msg="score[:k] depends on X[k:]")
 
 
+def _not_streaming(det: Any) -> CheckNotApplicable:
+    return CheckNotApplicable(f"{type(det).__name__} does not stream (no _update, so no update)")
+
+
+def check_streaming_capability(make: Factory) -> None:
+    det = make()
+    has_update = callable(getattr(det, "update", None))
+    assert has_update == streams(det), (
+        f"hasattr(update) is {has_update} but supports_update() is {streams(det)}: define _update(x), "
+        "and the base class provides update"
+    )
+    from bench.detectors.base import Detector
+
+    if isinstance(det, Detector):
+        own = inspect.getattr_static(type(det), "update")
+        assert own is inspect.getattr_static(Detector, "update"), (
+            f"{type(det).__name__} overrides update(); implement _update(x) instead, so the base class "
+            "checks fitting and validates the point"
+        )
+
+
 def check_streaming(make: Factory) -> None:
     det = make()
-    if not callable(getattr(det, "update", None)):
-        return
+    if not streams(det):
+        raise _not_streaming(det)
     train, x = _data()
     det.fit(train)
     twin = copy.deepcopy(det)
@@ -153,16 +223,39 @@ def check_streaming(make: Factory) -> None:
     assert a == b, "update must be deterministic"
 
 
+def _expect(error: type[Exception], call: Callable[..., Any], arg: Any, *, what: str, says: str = "") -> None:
+    try:
+        call(arg)
+    except error as exc:
+        assert says in str(exc), f"{what}: the {error.__name__} must mention {says!r}; got: {exc}"
+    else:
+        raise AssertionError(f"{what} must raise {error.__name__}")
+
+
+def check_update_validates(make: Factory) -> None:
+    det = make()
+    if not streams(det):
+        raise _not_streaming(det)
+    train, x = _data()
+    _expect(NotFittedError, det.update, np.array([x[300]]), what="update() before fit()", says="fit")
+    det.fit(train)
+    twin = copy.deepcopy(det)
+    for bad in (np.nan, np.inf):
+        _expect(DataError, det.update, np.array([bad]), what=f"update({bad})", says="channel 0")
+    _expect(DataError, det.update, np.array([1.0, 2.0]), what="update of a 2-value point", says="channel")
+    _expect(DataError, det.update, np.array([[x[300]]]), what="update of a (1, 1) block", says="shape")
+    assert det.update(x[300]) == twin.update(x[300]), "a rejected point must leave the detector unchanged"
+
+
 def check_detects_spikes(make: Factory) -> None:
     from sklearn.metrics import roc_auc_score
 
-    x, labels = sine_with_spikes()
     det = make()
+    if getattr(det, "chance_level", False):
+        raise CheckNotApplicable(f"{type(det).__name__} is a chance-level baseline (chance_level = True)")
+    x, labels = sine_with_spikes()
     s = det.fit(x[:300]).score(x)
     auc = roc_auc_score(labels[300:], s[300:])
-    if getattr(det, "chance_level", False):  # the random and null sanity baselines: chance by design
-        assert 0.2 < auc < 0.8, f"chance-level baseline scored ROC-AUC {auc:.3f}; it must not detect anything"
-        return
     assert auc > 0.8, f"ROC-AUC {auc:.3f} on a sine with spikes; expected well above chance"
 
 
@@ -211,18 +304,35 @@ CHECKS: list[Callable[[Factory], None]] = [
     check_output_contract,
     check_1d_and_column_agree,
     check_multivariate,
+    check_univariate_refuses_channels,
     check_deterministic,
     check_pickle,
     check_causal,
+    check_streaming_capability,
     check_streaming,
+    check_update_validates,
     check_detects_spikes,
     check_constant_and_short,
     check_nan_rejected,
 ]
 
 
-def check_detector(cls: Any, params: dict[str, Any] | None = None) -> None:
-    """Run every check on ``cls`` built with ``params`` (default: its ``_test_params()``)."""
+def run_check(check: Callable[[Factory], None], make: Factory) -> CheckResult:
+    """Run one check: passed, or skipped with the reason when it does not apply; a failure raises."""
+    name = check.__name__.removeprefix("check_")
+    try:
+        check(make)
+    except CheckNotApplicable as exc:
+        return CheckResult(name, "skipped", str(exc))
+    return CheckResult(name, "passed")
+
+
+def check_detector(cls: Any, params: dict[str, Any] | None = None) -> list[CheckResult]:
+    """Run every check on ``cls`` built with ``params`` (default: its ``_test_params()``).
+
+    Returns one :class:`CheckResult` per check in :data:`CHECKS` order; the
+    first failing check raises its ``AssertionError`` (or the detector's own
+    exception).
+    """
     kwargs = cls._test_params() if params is None else params
-    for check in CHECKS:
-        check(lambda: cls(**kwargs))
+    return [run_check(check, lambda: cls(**kwargs)) for check in CHECKS]

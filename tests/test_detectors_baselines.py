@@ -107,6 +107,49 @@ def test_update_before_fit_is_refused(name: str) -> None:
         _make(name).update(np.array([1.0]))
 
 
+STREAMING = ["zscore", "mad", "gaussian", "iforest", "autoencoder", "lstm"]
+
+
+def test_zscore_update_of_nan_is_refused_and_does_not_poison_later_points() -> None:
+    """Bug (issue 8, item 7): ZScoreDetector.update(nan) returned NaN and every later score was NaN too."""
+    x, _ = sine_with_spikes()
+    det = ZScoreDetector(window_size=30).fit(x[:300])
+    clean = ZScoreDetector(window_size=30).fit(x[:300])
+    with pytest.raises(DataError, match=r"non-finite value nan in channel 0"):
+        det.update(np.nan)
+    after = [det.update(v) for v in x[300:340]]
+    assert np.isfinite(after).all()
+    assert after == [clean.update(v) for v in x[300:340]]
+
+
+@pytest.mark.parametrize("name", STREAMING)
+def test_update_of_a_point_of_the_wrong_width_is_a_data_error(name: str) -> None:
+    """Bug (issue 8, item 7): a point of the wrong width raised numpy's broadcasting error, or was scored."""
+    x, _ = sine_with_spikes()
+    det = _make(name).fit(x[:300])
+    with pytest.raises(DataError, match=r"fitted on 1 channel\(s\); update got a point with 2"):
+        det.update(np.array([1.0, 2.0]))
+    assert np.isfinite(det.update(x[300]))  # the refused point changed nothing
+
+
+@pytest.mark.parametrize("name", STREAMING)
+def test_update_accepts_a_scalar_or_a_row_and_refuses_a_block(name: str) -> None:
+    x, _ = sine_with_spikes()
+    a, b = _make(name).fit(x[:300]), _make(name).fit(x[:300])
+    assert a.update(x[300]) == b.update(np.array([x[300]]))
+    with pytest.raises(DataError, match=r"one point.*got shape \(2, 1\)"):
+        a.update(x[300:302, None])
+    with pytest.raises(DataError, match="numeric"):
+        a.update("high")
+
+
+def test_streaming_is_a_capability_the_class_declares() -> None:
+    assert ZScoreDetector.supports_update() and hasattr(ZScoreDetector(), "update")
+    assert not RandomDetector.supports_update() and not hasattr(RandomDetector(), "update")
+    with pytest.raises(AttributeError, match="RandomDetector does not stream.*score"):
+        RandomDetector().fit(np.arange(5.0)).update(1.0)
+
+
 # ------------------------------------------------------------------ window-based learners
 @pytest.mark.parametrize("centre", [False, True])
 def test_iforest_is_sklearn_score_with_sign_turned_on_last_point(centre: bool) -> None:
@@ -162,6 +205,17 @@ def test_random_is_seeded_uniform_and_causal() -> None:
     np.testing.assert_array_equal(a, RandomDetector(seed=5).fit(x[:10]).score(x + 7.0))
     np.testing.assert_array_equal(a[:100], RandomDetector(seed=5).fit(x).score(x[:100]))
     assert not np.array_equal(a, RandomDetector(seed=6).fit(x).score(x))
+
+
+@pytest.mark.parametrize("name", ["random", "null"])
+def test_chance_level_baselines_detect_nothing(name: str) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    x, labels = sine_with_spikes()
+    det = _make(name)
+    assert det.chance_level
+    auc = roc_auc_score(labels[300:], det.fit(x[:300]).score(x)[300:])
+    assert 0.2 < auc < 0.8, f"chance-level baseline scored ROC-AUC {auc:.3f}; it must not detect anything"
 
 
 def test_null_is_constant() -> None:

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from bench.detectors import _windows
 from bench.detectors._torch import resolve_device, standardiser, train_seeded
 from bench.detectors.base import Detector, check_positive_int, fill_warmup
-from bench.errors import NotFittedError, ParameterError
+from bench.errors import ParameterError
 
 
 class _DenseAutoencoder(torch.nn.Module):
@@ -167,11 +167,9 @@ class AutoencoderDetector(Detector):
         scores[w - 1 :] = self._last_point_error(windows)
         return fill_warmup(scores, w - 1, floor=0.0)
 
-    def update(self, x: Any) -> float:
+    def _update(self, x: NDArray[np.float64]) -> float:
         """Score the window the new point completes, then keep the point (the model does not learn online)."""
-        if not getattr(self, "is_fitted_", False):
-            raise NotFittedError("AutoencoderDetector is not fitted; call fit(train) before update().")
-        z = (np.asarray(x, dtype=np.float64).reshape(-1) - self.mean_) / self.std_
+        z = (x - self.mean_) / self.std_
         window = np.vstack((self._history, z[None, :]))
         self._history = window[1:]
         return float(self._last_point_error(window.reshape(1, -1))[0])

@@ -2,13 +2,16 @@
 
 Subclasses implement ``_fit(X)`` and ``_score(X)`` on validated ``(n, d)``
 float64 arrays; this base class does the validation, the fitted check and the
-output check once for everyone. Streaming detectors also define
-``update(x) -> float`` (score the point, then learn from it).
+output check once for everyone. Streaming detectors also implement
+``_update(x) -> float`` on one validated ``(d,)`` point (score it, then learn
+from it); the base class then offers ``update(x)``, which validates the point
+first. Detectors without ``_update`` have no ``update`` attribute at all.
 """
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -54,6 +57,11 @@ class Detector:
     - ``causal``: ``score(X)[:k]`` depends only on ``X[:k]``.
     - ``multivariate``: accepts ``(n, d)`` with ``d > 1`` (otherwise refuses clearly).
     - ``needs_torch``: imports torch when fitted (for ``list`` and plug-in checks).
+
+    Streaming is a capability too, read from the class itself:
+    :meth:`supports_update` is true when the subclass implements ``_update``,
+    and only then does ``update`` exist (``hasattr(det, "update")`` and
+    ``callable(getattr(det, "update", None))`` agree with it).
 
     A detector is *done* when it passes :func:`bench.testing.check_detector`.
     """
@@ -145,6 +153,65 @@ class Detector:
             )
         return scores
 
+    @classmethod
+    def supports_update(cls) -> bool:
+        """Whether the detector can stream: it implements ``_update``, so ``update(x)`` exists."""
+        return cls._update is not Detector._update
+
+    @property
+    def update(self) -> Callable[[ArrayLike], float]:
+        """``update(x) -> float``: score one new point, then learn from it (streaming detectors only).
+
+        ``x`` is one point: a scalar or a ``(d,)`` array, finite, with the
+        width the detector was fitted on. Raises :class:`NotFittedError` before
+        ``fit`` and :class:`DataError` for a bad point (which then changes
+        nothing). A detector that does not stream has no ``update``: reading
+        the attribute raises ``AttributeError``, as scikit-learn's
+        ``available_if`` does for methods an estimator lacks, so ``hasattr``
+        tells the truth.
+        """
+        if not self.supports_update():
+            raise AttributeError(
+                f"{type(self).__name__} does not stream: it has no update(); score whole series with score(X)."
+            )
+        return self._checked_update
+
+    def _checked_update(self, x: ArrayLike) -> float:
+        name = type(self).__name__
+        if not getattr(self, "is_fitted_", False):
+            raise NotFittedError(f"{name} is not fitted; call fit(train) before update().")
+        row = self._check_point(x)
+        score = float(self._update(row))
+        if not np.isfinite(score):
+            raise RuntimeError(f"{name}._update returned {score} for a finite point: a bug.")
+        return score
+
+    def _check_point(self, x: ArrayLike) -> NDArray[np.float64]:
+        """Validate one point for ``update`` and return it as a fresh ``(d,)`` float64 array."""
+        name = type(self).__name__
+        try:
+            row = np.array(x, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"{name}.update: the point must be numeric; {exc}.") from None
+        if row.ndim > 1:
+            raise DataError(
+                f"{name}.update takes one point, a scalar or a (d,) array; got shape {row.shape}. "
+                "Use score(X) for a block of points."
+            )
+        row = row.reshape(-1)
+        if row.shape[0] != self.n_features_in_:
+            raise DataError(
+                f"{name} was fitted on {self.n_features_in_} channel(s); update got a point with {row.shape[0]}."
+            )
+        finite = np.isfinite(row)
+        if not finite.all():
+            col = int(np.argmin(finite))
+            raise DataError(
+                f"{name}.update: non-finite value {row[col]} in channel {col}; "
+                "fill or drop missing values before detection."
+            )
+        return row
+
     def _validate_params(self) -> None:
         """Check hyperparameters (called by ``fit``, never by ``__init__``)."""
 
@@ -152,6 +219,10 @@ class Detector:
         raise NotImplementedError
 
     def _score(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
+        raise NotImplementedError
+
+    def _update(self, x: NDArray[np.float64]) -> float:
+        """Score the validated ``(d,)`` point ``x``, then learn from it; streaming detectors override this."""
         raise NotImplementedError
 
 

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from bench.detectors import _windows
 from bench.detectors.base import Detector, check_positive_int, fill_warmup
-from bench.errors import NotFittedError, ParameterError
+from bench.errors import ParameterError
 
 
 class IsolationForestDetector(Detector):
@@ -123,12 +123,9 @@ class IsolationForestDetector(Detector):
         scores[w - 1 :] = -self.forest_.score_samples(self._features(_windows.trailing_windows(X, w), X.shape[1]))
         return fill_warmup(scores, w - 1, floor=0.0)
 
-    def update(self, x: Any) -> float:
+    def _update(self, v: NDArray[np.float64]) -> float:
         """Score the window the new point completes (0.0 until ``w`` points were seen), then keep the point."""
-        if not getattr(self, "is_fitted_", False):
-            raise NotFittedError("IsolationForestDetector is not fitted; call fit(train) before update().")
         w = int(self.window_size)
-        v = np.asarray(x, dtype=np.float64).reshape(-1)
         window = np.vstack((self._history, v[None, :]))
         full = window.shape[0] == w
         score = float(-self.forest_.score_samples(self._features(window.reshape(1, -1), v.size))[0]) if full else 0.0

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from bench.detectors._torch import resolve_device, standardiser, train_seeded
 from bench.detectors.base import Detector, check_positive_int, fill_warmup
-from bench.errors import NotFittedError, ParameterError
+from bench.errors import ParameterError
 
 
 def sliding_windows(X: NDArray[np.float64], window: int) -> NDArray[np.float64]:
@@ -185,11 +185,9 @@ class LSTMDetector(Detector):
         scores[W:] = np.sqrt(((pred - Z[W:]) ** 2).sum(axis=1))
         return fill_warmup(scores, W)
 
-    def update(self, x: Any) -> float:
+    def _update(self, x: NDArray[np.float64]) -> float:
         """Score one new point from the last W seen (training data first), then append it."""
-        if not getattr(self, "is_fitted_", False):
-            raise NotFittedError("LSTMDetector is not fitted; call fit(train) before update().")
-        z = (np.asarray(x, dtype=np.float64).reshape(-1) - self.mean_) / self.std_
+        z = (x - self.mean_) / self.std_
         pred = self._predict(self._buffer[None, :, :])[0]
         self._buffer = np.vstack((self._buffer[1:], z))
         return float(np.sqrt(((pred - z) ** 2).sum()))

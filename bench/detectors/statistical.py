@@ -33,16 +33,10 @@ from scipy.special import erfc
 
 from bench.detectors import _windows
 from bench.detectors.base import Detector, check_positive_int, fill_warmup
-from bench.errors import NotFittedError
 
 #: Smallest spread a rolling window is given: a flat window (spread 0) turns
 #: any change into a very large but finite score and an unchanged value into 0.
 MIN_SCALE = 1e-8
-
-
-def _not_fitted(det: Detector) -> None:
-    if not getattr(det, "is_fitted_", False):
-        raise NotFittedError(f"{type(det).__name__} is not fitted; call fit(train) before update().")
 
 
 class _RollingDetector(Detector):
@@ -74,14 +68,12 @@ class _RollingDetector(Detector):
             scores[w:] = (np.abs(X[w:] - center) / np.maximum(scale, MIN_SCALE)).max(axis=1)
         return fill_warmup(scores, w, floor=0.0)
 
-    def update(self, x: Any) -> float:
+    def _update(self, v: NDArray[np.float64]) -> float:
         """Score one point against the last ``window_size`` points seen, then add it to them.
 
         While fewer than ``window_size`` points have been seen (training data
         included) the point is a warm-up point and scores 0.0.
         """
-        _not_fitted(self)
-        v = np.asarray(x, dtype=np.float64).reshape(-1)
         score = 0.0
         if self._history.shape[0] == self.window_size:
             c, s = self._reduce(_windows.buffer_block(self._history))
@@ -284,10 +276,9 @@ class GaussianDetector(Detector):
             scores[1:] = _nab_score(x[1:], mean, std)
         return fill_warmup(scores, 1, floor=0.0)
 
-    def update(self, x: Any) -> float:
+    def _update(self, x: NDArray[np.float64]) -> float:
         """Score one row with the current window's statistics, then add it (NAB's ``handleRecord``)."""
-        _not_fitted(self)
-        v = float(np.asarray(x, dtype=np.float64).reshape(-1)[0])
+        v = float(x[0])
         std = self._std if self._std != 0.0 else 1e-6
         score = float(_nab_score(np.array([v]), np.array([self._mean]), np.array([std]))[0])
         W, S = int(self.window_size), int(self.step_size)
