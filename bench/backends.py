@@ -202,7 +202,8 @@ class WorkerPool(Executor):
                     try:
                         ok, value = w.conn.recv()
                     except (EOFError, OSError):
-                        ok, value = False, WorkerDied(f"the worker process ended (exit code {w.process.exitcode})")
+                        w.process.join(30)  # a crashing process may still be writing its core dump
+                        ok, value = False, WorkerDied(_exit_reason(w.process.exitcode))
                     w.future, w.deadline = None, float("inf")
                     future.set_result(value) if ok else future.set_exception(value)
                     if not ok and isinstance(value, WorkerDied):

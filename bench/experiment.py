@@ -42,6 +42,11 @@ from bench import registry
 from bench.config import DatasetSpec, DetectorSpec, RunConfig, build, dataset_spec, detector_specs
 from bench.errors import BenchError, ParameterError
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
 TOP_KEYS = ("seeds", "seed", "threshold", "metrics", "series", "baselines", "dataset", "detector")
 DETECTOR_KEYS = ("name", "alias", "params", "post", "post_params")
 DATASET_KEYS = ("name", "options")

@@ -184,7 +184,12 @@ def preflight(config: RunConfig) -> None:
 def check_out(store: RunStore) -> None:
     """Refuse a folder that exists, is not empty and is not a run folder (a run never overwrites your files)."""
     root = store.root
-    if root.exists() and store.config() is None and (not root.is_dir() or any(root.iterdir())):
+    ours = {".lock"}  # a run's lock file alone (a run starting, or killed before writing) is not the user's
+    if (
+        root.exists()
+        and store.config() is None
+        and (not root.is_dir() or any(p.name not in ours for p in root.iterdir()))
+    ):
         raise OutputError(
             f"{root} exists and is not a bench run folder (no config.json); choose a new or empty folder with --out."
         )

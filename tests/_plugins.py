@@ -84,3 +84,93 @@ def weird(data_dir=None, *, progress: bool = False):  # type: ignore[no-untyped-
         Series("we:ird", "../../escape", x, y, train_end=300),
         Series("we:ird", 'a<b>|c?"*', x, y, train_end=300),
     ]
+
+
+class _OnLong:
+    """Duck-typed plug-in base: |x - training mean|, misbehaving only on series longer than 600 points."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+
+    def get_params(self) -> dict[str, int]:
+        return {"seed": self.seed}
+
+    def fit(self, X):  # type: ignore[no-untyped-def]
+        self.mean_ = np.asarray(X).mean(axis=0)
+        return self
+
+    def score(self, X):  # type: ignore[no-untyped-def]
+        s = np.abs(np.asarray(X) - self.mean_).max(axis=1)
+        return self.misbehave(s) if len(s) > 600 else s
+
+    def misbehave(self, s):  # type: ignore[no-untyped-def]
+        return s
+
+
+class NaNOnLong(_OnLong):
+    def misbehave(self, s):  # type: ignore[no-untyped-def]
+        s[10] = np.nan
+        return s
+
+
+class WrongLengthOnLong(_OnLong):
+    def misbehave(self, s):  # type: ignore[no-untyped-def]
+        return s[:-1]
+
+
+class HangOnLong(_OnLong):
+    def misbehave(self, s):  # type: ignore[no-untyped-def]
+        import threading
+
+        threading.Event().wait()  # blocks forever: only the task timeout ends it
+
+
+class SegfaultOnLong(_OnLong):
+    def misbehave(self, s):  # type: ignore[no-untyped-def]
+        import os
+        import signal
+
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+
+class ExitOnLong(_OnLong):
+    def misbehave(self, s):  # type: ignore[no-untyped-def]
+        import os
+
+        os._exit(7)
+
+
+class FailWhenAsked(_OnLong):
+    """Raises on every series while the environment variable BENCH_TEST_FAIL is set."""
+
+    def fit(self, X):  # type: ignore[no-untyped-def]
+        import os
+
+        if os.environ.get("BENCH_TEST_FAIL"):
+            raise RuntimeError("asked to fail")
+        return super().fit(X)
+
+
+FITS: list[int] = []
+
+
+class Barrier(_OnLong):
+    """In its k-th fit in a process (k = $BENCH_TEST_BARRIER_AT), blocks until the FIFO $BENCH_TEST_BARRIER is read.
+
+    Lets a test stop a real run at a known point without sleeping: once the
+    test's ``open(fifo)`` returns, the run is inside that task, with the
+    tasks before it finished.
+    """
+
+    def fit(self, X):  # type: ignore[no-untyped-def]
+        import os
+
+        FITS.append(1)
+        fifo = os.environ.get("BENCH_TEST_BARRIER")
+        if fifo and len(FITS) == int(os.environ.get("BENCH_TEST_BARRIER_AT", "-1")):
+            with open(fifo, "w") as fh:  # blocks until the test opens the other end
+                fh.write("inside\n")
+            import threading
+
+            threading.Event().wait()  # stay here until killed
+        return super().fit(X)

@@ -76,3 +76,16 @@ def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "BENCH_UCR_DIR",
     ):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def gutentag_installed() -> None:
+    """The optional GutenTAG extra. It pins scipy<1.15, so CI tests it in an environment of its own
+    (``.ci/run``, with ``BENCH_REQUIRE_GUTENTAG=1``: there a missing package fails instead of skipping)."""
+    try:
+        import gutenTAG  # noqa: F401
+    except ImportError:
+        msg = "optional extra not installed: pip install -e '.[gutentag]' (tested in its own CI environment)"
+        if os.environ.get("BENCH_REQUIRE_GUTENTAG") == "1":
+            pytest.fail(msg)
+        pytest.skip(msg)

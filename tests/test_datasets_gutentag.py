@@ -31,8 +31,7 @@ def test_a_bad_seed_is_refused_before_anything_is_imported() -> None:
             gutentag.load(seed=seed)  # type: ignore[arg-type]
 
 
-def test_the_default_config_generates_deterministic_series_with_a_clean_training_part() -> None:
-    pytest.importorskip("gutenTAG", reason="optional extra: pip install -e '.[gutentag]'")
+def test_the_default_config_generates_deterministic_series_with_a_clean_training_part(gutentag_installed: None) -> None:
     series = gutentag.load(seed=7)
     assert [s.name for s in series] == [
         "sine-platform",
@@ -56,8 +55,7 @@ def test_the_default_config_generates_deterministic_series_with_a_clean_training
     assert all(a.fingerprint() != b.fingerprint() for a, b in zip(series, other, strict=True))
 
 
-def test_a_user_config_without_a_training_series(tmp_path: Path) -> None:
-    pytest.importorskip("gutenTAG", reason="optional extra: pip install -e '.[gutentag]'")
+def test_a_user_config_without_a_training_series(tmp_path: Path, gutentag_installed: None) -> None:
     path = tmp_path / "one.yaml"
     path.write_text(
         "timeseries:\n"
