@@ -32,6 +32,7 @@ its line and the valid keys. The same run from flags::
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
