@@ -37,8 +37,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import tomllib
-
 from bench import registry
 from bench.config import DatasetSpec, DetectorSpec, RunConfig, build, dataset_spec, detector_specs
 from bench.errors import BenchError, ParameterError
