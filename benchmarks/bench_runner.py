@@ -1,0 +1,83 @@
+"""The runner's cost: overhead per task, and a full NAB run on each backend, side by side in one session.
+
+Usage::
+
+    python benchmarks/bench_runner.py overhead            # 200 tiny series with the null detector
+    python benchmarks/bench_runner.py nab [--detector lstm,iforest,zscore]
+
+``overhead`` runs ``bench run --detector null`` on 200 series of 200 points
+(yahoo-synth) in this process (``--jobs 1``), on 2 worker processes and on a
+2-worker local Dask cluster, and prints the wall time of the task phase and
+the time per task. ``nab`` runs the full NAB corpus with the given detectors
+on the same three backends. Each configuration runs in a fresh interpreter
+(``python -m bench``), as a user would, with a fresh results folder; the
+times exclude nothing (start-up, loading, evaluation included), and the
+overhead is (wall - the same run's time with no tasks) / tasks. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BACKENDS = {
+    "1 process": ["--jobs", "1"],
+    "2 worker processes": ["--jobs", "2"],
+    "2-worker Dask LocalCluster": ["--jobs", "2", "--backend", "dask"],
+}
+
+
+def timed(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode not in (0, 3):
+        print(proc.stderr, file=sys.stderr)
+        raise SystemExit(proc.returncode)
+    return wall
+
+
+def task_seconds(out: Path) -> tuple[int, float]:
+    records = [json.loads(p.read_text()) for p in (out / "tasks").rglob("*.json")]
+    return len(records), sum(r.get("fit_seconds", 0) + r.get("score_seconds", 0) for r in records)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=("overhead", "nab"))
+    parser.add_argument("--detector", default="lstm,iforest,zscore")
+    args = parser.parse_args()
+    if args.what == "nab" and not os.environ.get("BENCH_NAB_SOURCE"):
+        shared = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "nab"
+        if shared.exists():
+            os.environ["BENCH_NAB_SOURCE"] = str(shared)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        if args.what == "overhead":
+            run = ["--detector", "null", "--no-baselines", "--dataset", "yahoo-synth"]
+            run += ["--param", "yahoo-synth.n_series=200", "--param", "yahoo-synth.length=200"]
+        else:
+            run = ["--detector", args.detector, "--no-baselines", "--dataset", "nab", "--data-dir", str(data)]
+            subprocess.run([sys.executable, "-m", "bench", "datasets", "fetch", "nab", "--data-dir", str(data), "-q"])
+        base = [sys.executable, "-m", "bench", "run", *run, "-q"]
+        # the same command with a series filter matching one series: start-up, loading and evaluation alone
+        one = timed([*base, "--series", "*0", "--out", str(Path(tmp) / "one"), "--jobs", "1"])
+        print(f"{os.cpu_count()} cores; fixed cost (start-up, loading, one task, evaluation): {one:.1f} s")
+        print(f"{'backend':28s} {'wall s':>8s} {'tasks':>6s} {'task s':>8s} {'ms/task over 1 process':>24s}")
+        for name, flags in BACKENDS.items():
+            out = Path(tmp) / name.replace(" ", "_")
+            wall = timed([*base, *flags, "--out", str(out)])
+            n, busy = task_seconds(out)
+            per_task = (wall - one) / n * 1000
+            print(f"{name:28s} {wall:8.1f} {n:6d} {busy:8.1f} {per_task:12.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
