@@ -106,7 +106,7 @@ def is_contender(detector: str, baselines: Collection[str] = SANITY_BASELINES) -
 
     A post-processed baseline (``random+likelihood``) is still a baseline.
 
-    >>> is_contender("lstm"), is_contender("random"), is_contender("null+likelihood"), is_contender("ARTime (published)")
-    (True, False, False, False)
+    >>> [is_contender(d) for d in ("lstm", "random", "null+likelihood", "ARTime (published)")]
+    [True, False, False, False]
     """
     return not is_published(detector) and base_name(detector) not in baselines

@@ -120,7 +120,9 @@ def series_groups(series: Iterable[Series], key: str = "category") -> dict[str, 
     return out
 
 
-def _resolve(metrics: pd.DataFrame, dataset: str, wanted: Sequence[Column], explicit: bool, subset: bool) -> list[Column]:
+def _resolve(
+    metrics: pd.DataFrame, dataset: str, wanted: Sequence[Column], explicit: bool, subset: bool
+) -> list[Column]:
     out = []
     for col in wanted:
         if col.aggregate == "rank":

@@ -93,7 +93,8 @@ def to_latex(tables: PaperTable | Sequence[PaperTable], *, standalone: bool = Fa
                 for c in t.columns:
                     text = latex_escape(_cell(t, det, c.key, digits[c.key], "±")).replace("$\\pm$", "\\,$\\pm$\\,")
                     mark = marked.get((det, c.key))
-                    cells.append(r"\textbf{" + text + "}" if mark == "best" else r"\underline{" + text + "}" if mark else text)
+                    wrap = {"best": r"\textbf{", "second": r"\underline{"}.get(mark or "")
+                    cells.append(wrap + text + "}" if wrap else text)
                 out.append(" & ".join(cells) + r" \\")
         out += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
     body = "\n".join(out)

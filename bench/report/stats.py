@@ -152,6 +152,7 @@ def cliques(order: list[str], different: set[frozenset[str]]) -> list[tuple[str,
     >>> cliques(["a", "b", "c", "d"], {frozenset("ac"), frozenset("ad"), frozenset("bd")})
     [('a', 'b'), ('b', 'c'), ('c', 'd')]
     """
+
     def reach(i: int) -> int:  # last index j such that order[i..j] holds no significant pair
         j = i
         while j + 1 < len(order) and all(frozenset((order[m], order[j + 1])) not in different for m in range(i, j + 1)):
