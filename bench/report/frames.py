@@ -150,3 +150,12 @@ def path_groups(names: Iterable[str]) -> dict[str, str]:
     {'realKnownCause/nyc_taxi': 'realKnownCause', 'artificialWithAnomaly/art_load': 'artificialWithAnomaly'}
     """
     return {n: n.split("/", 1)[0] for n in names if "/" in n}
+
+
+def one_series(metrics: pd.DataFrame, dataset: str, series: str, columns: Collection[str]) -> pd.DataFrame:
+    """Detector x metric values of one series (means over seeds), only ``columns`` the run has, in that order."""
+    rows = metrics[(metrics.dataset == dataset) & (metrics.series == series) & metrics.metric.isin(list(columns))]
+    if rows.empty:
+        return pd.DataFrame(dtype=float)
+    wide = rows.groupby(["detector", "metric"], sort=False)["value"].mean().unstack("metric")
+    return wide[[c for c in columns if c in wide.columns]]

@@ -1,4 +1,4 @@
-"""Paper tables as text: LaTeX (booktabs), GitHub Markdown and CSV, the same numbers in each.
+"""Paper tables as text: LaTeX (booktabs), GitHub Markdown, CSV and HTML, the same numbers in each.
 
 Rows come in three blocks separated by a rule: evaluated detectors in run
 order, then the sanity baselines, then published rows. With several seeds a
@@ -166,3 +166,30 @@ def to_csv(tables: PaperTable | Sequence[PaperTable]) -> str:
     buf = io.StringIO()
     to_frame(tables).to_csv(buf, index=False, float_format="%.17g")
     return buf.getvalue()
+
+
+def to_html(table: PaperTable) -> str:
+    """One ``<table>`` with its caption; best ``<strong>``, second ``<u>``; rows carry ``data-detector``."""
+    from html import escape
+
+    digits = decimals(table)
+    marked = marks(table, digits)
+    out = [
+        f'<table class="paper" data-dataset="{escape(table.dataset)}">',
+        f"<caption>{escape(table.caption)} Best in bold, second best underlined.</caption>",
+        "<thead><tr><th>Detector</th>"
+        + "".join(f"<th>{escape(c.header)}</th>" for c in table.columns)
+        + "</tr></thead>",
+    ]
+    for i, block in enumerate(_blocks(table)):
+        out.append(f'<tbody class="block{i}">')
+        for det in block:
+            cells = []
+            for c in table.columns:
+                text = escape(_cell(table, det, c.key, digits[c.key], " ± "))
+                tag = {"best": "strong", "second": "u"}.get(marked.get((det, c.key), ""))
+                cells.append(f"<td>{f'<{tag}>{text}</{tag}>' if tag else text}</td>")
+            out.append(f'<tr data-detector="{escape(det)}"><th scope="row">{escape(det)}</th>{"".join(cells)}</tr>')
+        out.append("</tbody>")
+    out.append("</table>")
+    return "\n".join(out)
