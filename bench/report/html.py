@@ -174,10 +174,10 @@ def render_html(
     parts += [
         '<section id="config"><h2>Config and versions</h2>',
         "<details open><summary>Versions</summary><pre>"
-        + escape(json.dumps(dict(versions or {}), indent=2, sort_keys=True, default=str))
+        + escape(json.dumps(dict(versions or {}), indent=2, sort_keys=True, default=str), quote=False)
         + "</pre></details>",
         "<details><summary>Config</summary><pre>"
-        + escape(json.dumps(dict(config or {}), indent=2, default=str))
+        + escape(json.dumps(dict(config or {}), indent=2, default=str), quote=False)
         + "</pre></details>",
         "</section></body></html>",
     ]

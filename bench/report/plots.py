@@ -163,12 +163,19 @@ def plot_series(
         ax.set_ylabel("score", fontsize=8)
         ax.tick_params(labelsize=8)
         ax.margins(x=0)
-    for ax in axes:
+    heatmap = series.n_channels > MAX_LINES
+    for i, ax in enumerate(axes):
         ax.yaxis.set_label_coords(-0.045, 0.5)
+        over = i == 0 and heatmap  # a heat map hides what lies behind it: outline on top instead
         for a, b in spans:
-            ax.axvspan(a, b, color="crimson", alpha=0.15, lw=0)
+            if over:
+                ax.axvspan(a, b, fill=False, edgecolor="crimson", lw=1.5, zorder=3)
+            else:
+                ax.axvspan(a, b, color="crimson", alpha=0.15, lw=0)
         if 0 < te < n:
-            ax.axvspan(xnum[0], xnum[te - 1], color="0.5", alpha=0.12, lw=0)
+            ax.axvspan(
+                xnum[0], xnum[te - 1], color="0.5", alpha=0.12 if not over else 0.45, lw=0, zorder=3 if over else 0
+            )
     _legend(axes[0], bool(series.events), 0 < te < n)
     axes[-1].set_xlabel("time" if series.timestamps is not None else "index")
     if series.timestamps is not None:
@@ -206,6 +213,7 @@ def _values_panel(ax: Any, series: Series, xnum: NDArray[np.float64], max_points
                 extent=(xnum[0], xnum[-1], d - 0.5, -0.5),
             )
             ax.set_ylabel(f"channel (of {d}),\nstandardised", fontsize=8)
+            ax.yaxis.get_major_locator().set_params(integer=True)
     ax.tick_params(labelsize=8)
     ax.margins(x=0)
 

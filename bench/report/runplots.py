@@ -63,9 +63,11 @@ def plot_distributions(
         values = frames.per_series(metrics, dataset, metric, detectors=dets)
         data = [values[d].dropna().to_numpy() if d in values else np.zeros(0) for d in dets]
         pos = np.arange(len(dets))[::-1]  # first detector on top
-        ax.boxplot(
-            data, positions=pos, vert=False, widths=0.6, showfliers=False, medianprops={"color": "black"}, whis=1.5
-        )
+        box = {"positions": pos, "widths": 0.6, "showfliers": False, "medianprops": {"color": "black"}, "whis": 1.5}
+        try:  # matplotlib >= 3.10 names the orientation; older ones only know vert=
+            ax.boxplot(data, orientation="horizontal", **box)
+        except TypeError:
+            ax.boxplot(data, vert=False, **box)
         for y, d, v in zip(pos, dets, data, strict=True):
             ax.scatter(v, y + rng.uniform(-0.18, 0.18, v.size), s=9, color=colors[d], alpha=0.6, lw=0, zorder=3)
             if v.size:
