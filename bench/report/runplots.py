@@ -99,8 +99,8 @@ def interpolated_pr(
 ) -> NDArray[np.float64]:
     """Interpolated precision of one series at each recall in ``grid``: max precision at recall >= r (NaN: no anomaly).
 
-    >>> interpolated_pr([0, 1, 0, 1], [0.1, 0.9, 0.8, 0.2], np.array([0.0, 0.5, 1.0])).tolist()
-    [1.0, 1.0, 0.5]
+    >>> interpolated_pr([0, 1, 0, 1], [0.1, 0.9, 0.8, 0.2], np.array([0.0, 0.5, 1.0])).round(3).tolist()
+    [1.0, 1.0, 0.667]
     """
     t = np.asarray(y_true).astype(bool)
     s = np.asarray(y_score, dtype=np.float64)
