@@ -183,3 +183,20 @@ def test_parse_columns_and_pooled_aggregate() -> None:
     t = paper.build_table(m, "toy", paper.parse_columns("f1,f1@pooled"))
     assert t.mean["f1@pooled"].tolist() == [0.123] * 4
     assert "F1 (pooled): computed once over all series" in t.caption
+
+
+def test_category_table_by_hand() -> None:
+    from bench.report.categories import ALL, category_table
+
+    m = metric_frame(_by_hand, seeds=(0, 1))
+    t = category_table(m, "toy", "f1", frames.path_groups(SERIES))
+    assert [c.header for c in t.columns] == ["a", "b", ALL]
+    # det1 f1, seed k: group a = mean(0.8+0.01k, 0.82+0.01k); group b: only b/s3 defined (0.84+0.01k)
+    assert t.mean.at["det1", "f1[a]"] == pytest.approx(0.815)
+    assert t.mean.at["det1", "f1[b]"] == pytest.approx(0.845)
+    assert t.std.at["det1", "f1[b]"] == pytest.approx(np.std([0.84, 0.85], ddof=1))
+    assert t.mean.at["det1", f"f1[{ALL}]"] == pytest.approx(0.825)  # s1, s2, s3
+    md = render.to_markdown(t)
+    assert "| det1 | **0.815 ± 0.007** | **0.845 ± 0.007** | **0.825 ± 0.007** |" in md
+    with pytest.raises(DataError, match="fall in any group"):
+        category_table(m, "toy", "f1", {})

@@ -49,20 +49,29 @@ _HOW = {
 
 @dataclass(frozen=True)
 class Column:
-    """One column: a metric, how it is aggregated over series (``None``: the default), or ``"rank"``."""
+    """One column: a metric, how it is aggregated over series (``None``: the default), or ``"rank"``.
+
+    ``group``: the column covers only that group's series (a category column of
+    :func:`bench.report.categories.category_table`).
+    """
 
     metric: str
     aggregate: str | None = None  # mean | pooled | total | corpus | rank | None (default)
+    group: str | None = None
 
     @property
     def key(self) -> str:
-        """A unique machine name: ``auc_pr``, ``f1@pooled``, ``rank@auc_pr``."""
+        """A unique machine name: ``auc_pr``, ``f1@pooled``, ``rank@auc_pr``, ``auc_pr[realKnownCause]``."""
         if self.aggregate == "rank":
-            return f"rank@{self.metric}"
-        return self.metric if self.aggregate in (None, "mean", "corpus") else f"{self.metric}@{self.aggregate}"
+            key = f"rank@{self.metric}"
+        else:
+            key = self.metric if self.aggregate in (None, "mean", "corpus") else f"{self.metric}@{self.aggregate}"
+        return key if self.group is None else f"{key}[{self.group}]"
 
     @property
     def header(self) -> str:
+        if self.group is not None:
+            return self.group
         if self.aggregate == "rank":
             return "avg. rank"
         suffix = f" ({self.aggregate})" if self.aggregate in ("pooled", "total") else ""
