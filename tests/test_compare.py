@@ -120,3 +120,11 @@ def test_headline_defaults_and_all_metrics() -> None:
     c = compare(base, base, all_metrics=True)
     assert set(c.table.metric) == {"auc_pr", "f1", "delay_points"}
     assert not c.table[c.table.metric == "delay_points"].gated.any()
+
+
+def test_baseline_with_only_per_series_rows_compares_like_the_full_run() -> None:
+    base = _run(seeds=(0, 1))
+    per_series_only = base[base.series != "(mean)"]
+    full, slim = compare(base, base), compare(per_series_only, base)
+    assert slim.exit_code == 0
+    pd.testing.assert_frame_equal(full.table, slim.table)
