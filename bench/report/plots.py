@@ -114,6 +114,18 @@ def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
 
 
+def _widen(a: float, b: float, min_width: float) -> tuple[float, float]:
+    """The interval ``[a, b)`` widened about its centre to at least ``min_width``.
+
+    A one-point event spans from its point to the next (it once had zero width and was not drawn):
+
+    >>> _widen(5.0, 6.0, 3.0), _widen(5.0, 9.0, 3.0)
+    ((3.5, 7.5), (5.0, 9.0))
+    """
+    pad = max(0.0, (min_width - (b - a)) / 2)
+    return a - pad, b + pad
+
+
 def plot_series(
     series: Series,
     traces: Mapping[str, Trace],
@@ -144,21 +156,30 @@ def plot_series(
     axes = np.atleast_1d(axes)
     _values_panel(axes[0], series, xnum, max_points)
     te = series.train_end
-    spans = [(xnum[s], xnum[min(e, n) - 1]) for s, e in series.events]
+    edges = np.append(xnum, xnum[-1] + (xnum[-1] - xnum[-2] if n > 1 else 1.0))  # point i covers [edges[i], edges[i+1])
+    min_width = 0.002 * (edges[-1] - edges[0])  # a one-point event or alarm stays visible
+    spans = [_widen(edges[max(s, 0)], edges[min(e, n)], min_width) for s, e in series.events]
     for ax, (det, tr) in zip(axes[1:], traces.items(), strict=True):
         idx, y = envelope(np.asarray(tr.scores, dtype=np.float64), max_points)
         ax.plot(xnum[idx], y, lw=0.8, color=colors.get(det, "C0"))
         if tr.threshold is not None and np.isfinite(tr.threshold):
             ax.axhline(tr.threshold, color="0.2", lw=0.8, ls="--", zorder=1.5)  # under the score line
         if tr.alarms is not None and np.any(tr.alarms):
-            min_width = 0.0015 * (xnum[-1] - xnum[0])  # a single alarm point stays visible
-            runs = [(xnum[te + s], max(xnum[te + e - 1] - xnum[te + s], min_width)) for s, e in _runs(tr.alarms)]
+            runs = [_widen(edges[te + s], edges[te + e], min_width) for s, e in _runs(tr.alarms)]
+            runs = [(a, b - a) for a, b in runs]
             ax.broken_barh(runs, (0, 0.12), transform=ax.get_xaxis_transform(), color="crimson", lw=0)
         n_alarms = int(np.count_nonzero(tr.alarms)) if tr.alarms is not None else 0
         box = {"facecolor": "white", "alpha": 0.75, "lw": 0, "pad": 1.5}
         ax.text(0.003, 0.94, det, transform=ax.transAxes, va="top", fontsize=9, fontweight="bold", bbox=box)
         ax.text(
-            0.997, 0.94, f"{n_alarms} alarm points", transform=ax.transAxes, va="top", ha="right", fontsize=8, bbox=box
+            0.997,
+            0.94,
+            f"{n_alarms} alarm point{'' if n_alarms == 1 else 's'}",
+            transform=ax.transAxes,
+            va="top",
+            ha="right",
+            fontsize=8,
+            bbox=box,
         )
         ax.set_ylabel("score", fontsize=8)
         ax.tick_params(labelsize=8)
@@ -171,7 +192,7 @@ def plot_series(
             if over:
                 ax.axvspan(a, b, fill=False, edgecolor="crimson", lw=1.5, zorder=3)
             else:
-                ax.axvspan(a, b, color="crimson", alpha=0.15, lw=0)
+                ax.axvspan(a, b, color="crimson", alpha=0.2, lw=0)
         if 0 < te < n:
             ax.axvspan(
                 xnum[0], xnum[te - 1], color="0.5", alpha=0.12 if not over else 0.45, lw=0, zorder=3 if over else 0
