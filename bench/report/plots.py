@@ -120,7 +120,7 @@ def _widen(a: float, b: float, min_width: float) -> tuple[float, float]:
     A one-point event spans from its point to the next (it once had zero width and was not drawn):
 
     >>> _widen(5.0, 6.0, 3.0), _widen(5.0, 9.0, 3.0)
-    ((3.5, 7.5), (5.0, 9.0))
+    ((4.0, 7.0), (5.0, 9.0))
     """
     pad = max(0.0, (min_width - (b - a)) / 2)
     return a - pad, b + pad
