@@ -80,7 +80,7 @@ def plot_distributions(
         if metric not in ("delay_points", "delay_seconds", "alarms") and all(((x >= 0) & (x <= 1)).all() for x in data):
             ax.set_xlim(-0.03, 1.03)
     axes[0][0].set_yticks(np.arange(len(dets))[::-1], dets, fontsize=9)
-    fig.suptitle(f"{dataset}: per-series values (box: quartiles; dot: a series; ◆: mean)", fontsize=10)
+    fig.suptitle(f"{dataset}: per-series values (box: quartiles; dot: one series, mean over seeds; ◆: mean)", fontsize=10)
     fig.tight_layout()
     return save(fig, path, fmt)
 
