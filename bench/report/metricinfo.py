@@ -110,3 +110,13 @@ def is_contender(detector: str, baselines: Collection[str] = SANITY_BASELINES) -
     [True, False, False, False]
     """
     return not is_published(detector) and base_name(detector) not in baselines
+
+
+def contenders_first(detectors: Collection[str], baselines: Collection[str] = SANITY_BASELINES) -> list[str]:
+    """Detectors in their order, contenders before sanity baselines before published rows.
+
+    >>> contenders_first(["random", "lstm", "x (published)", "null", "zscore"])
+    ['lstm', 'zscore', 'random', 'null', 'x (published)']
+    """
+    names = list(detectors)
+    return sorted(names, key=lambda d: (is_published(d), not is_contender(d, baselines) and not is_published(d)))

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from bench.errors import DataError, ParameterError
 from bench.report import frames
-from bench.report.metricinfo import SANITY_BASELINES, base_name, is_contender
+from bench.report.metricinfo import SANITY_BASELINES, base_name, contenders_first, is_contender
 from bench.series import Series
 
 FORMATS = ("png", "pdf", "svg")
@@ -144,6 +144,7 @@ def plot_series(
     plt = pyplot()
     import matplotlib.dates as mdates
 
+    traces = {d: traces[d] for d in contenders_first(traces)}  # sanity baselines at the bottom
     x = series.timestamps if series.timestamps is not None else np.arange(n)
     xnum = mdates.date2num(x) if series.timestamps is not None else x.astype(np.float64)
     colors = colors or detector_colors(list(traces))
@@ -165,6 +166,8 @@ def plot_series(
         ax.plot(xnum[idx], y, lw=0.8, color=colors.get(det, "C0"))
         if tr.threshold is not None and np.isfinite(tr.threshold):
             ax.axhline(tr.threshold, color="0.2", lw=0.8, ls="--", zorder=1.5)  # under the score line
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(lo - 0.2 * (hi - lo), hi)  # room below the scores for the alarm strip
         if tr.alarms is not None and np.any(tr.alarms):
             runs = [_widen(edges[te + s], edges[te + e], min_width) for s, e in _runs(tr.alarms)]
             runs = [(a, b - a) for a, b in runs]

@@ -31,7 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 from bench.errors import DataError
 from bench.metrics.auc import auc_pr
 from bench.report import frames
-from bench.report.metricinfo import SANITY_BASELINES, label
+from bench.report.metricinfo import SANITY_BASELINES, contenders_first, label
 from bench.report.plots import detector_colors, pyplot, save
 from bench.report.stats import RankComparison
 
@@ -51,7 +51,7 @@ def plot_distributions(
     present = [c for c in columns if not frames.per_series(metrics, dataset, c).empty]
     if not present:
         raise DataError(f"None of {', '.join(columns)} has per-series values for {dataset}; nothing to plot.")
-    dets = frames.detectors(metrics, dataset)
+    dets = contenders_first(frames.detectors(metrics, dataset), baselines)
     dets = [d for d in dets if d in set(frames.per_series(metrics, dataset, present[0]).columns)]
     colors = detector_colors(dets, baselines)
     plt = pyplot()
@@ -80,7 +80,9 @@ def plot_distributions(
         if metric not in ("delay_points", "delay_seconds", "alarms") and all(((x >= 0) & (x <= 1)).all() for x in data):
             ax.set_xlim(-0.03, 1.03)
     axes[0][0].set_yticks(np.arange(len(dets))[::-1], dets, fontsize=9)
-    fig.suptitle(f"{dataset}: per-series values (box: quartiles; dot: one series, mean over seeds; ◆: mean)", fontsize=10)
+    fig.suptitle(
+        f"{dataset}: per-series values (box: quartiles; dot: one series, mean over seeds; ◆: mean)", fontsize=10
+    )
     fig.tight_layout()
     return save(fig, path, fmt)
 
