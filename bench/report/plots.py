@@ -12,7 +12,7 @@ standardised channels.
 Long series are drawn from a min/max envelope of at most ``max_points``
 points per line, so every spike stays visible and drawing stays fast.
 Which series get a figure is :func:`select_series`'s choice. matplotlib
-(Agg) is imported inside the functions.
+(the Agg canvas, without pyplot) is imported inside the functions.
 """
 
 from __future__ import annotations
@@ -52,14 +52,19 @@ def figure_path(path: Path | str, fmt: str) -> Path:
     return Path(path).with_suffix("." + fmt)
 
 
-def pyplot() -> Any:
-    """matplotlib's pyplot on the Agg backend (no display needed)."""
-    import matplotlib
+def new_figure(**kwargs: Any) -> Any:
+    """A matplotlib ``Figure`` drawn by the Agg canvas, made without pyplot.
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    No global backend is switched and no figure is registered with pyplot, so
+    calling the report from a notebook or a thread leaves the caller's
+    matplotlib state alone, and nothing needs closing.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    return plt
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def save(fig: Any, path: Path | str, fmt: str, *, tight: bool = True) -> Path:
@@ -68,7 +73,6 @@ def save(fig: Any, path: Path | str, fmt: str, *, tight: bool = True) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     extra = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}  # fast; files stay small (flat colours)
     fig.savefig(out, format=fmt, dpi=110, bbox_inches="tight" if tight else None, **extra)
-    pyplot().close(fig)
     return out
 
 
@@ -141,7 +145,6 @@ def plot_series(
     for det, tr in traces.items():
         if np.shape(tr.scores) != (n,):
             raise DataError(f"{det}'s scores on {series.name} have shape {np.shape(tr.scores)}; the series has {n}.")
-    plt = pyplot()
     import matplotlib.dates as mdates
 
     traces = {d: traces[d] for d in contenders_first(traces)}  # sanity baselines at the bottom
@@ -150,9 +153,8 @@ def plot_series(
     colors = colors or detector_colors(list(traces))
     k = len(traces)
     height = 1.9 + 1.05 * k
-    fig, axes = plt.subplots(
-        k + 1, 1, sharex=True, figsize=(11, height), gridspec_kw={"height_ratios": [1.6] + [1] * k, "hspace": 0.12}
-    )
+    fig = new_figure(figsize=(11, height))
+    axes = fig.subplots(k + 1, 1, sharex=True, gridspec_kw={"height_ratios": [1.6] + [1] * k, "hspace": 0.12})
     # a fixed layout: a tight bounding box or aligned labels would cost a second full draw
     fig.subplots_adjust(left=0.075, right=0.99, top=1 - 0.75 / height, bottom=0.55 / height)
     axes = np.atleast_1d(axes)

@@ -32,7 +32,7 @@ from bench.errors import DataError
 from bench.metrics.auc import auc_pr
 from bench.report import frames
 from bench.report.metricinfo import SANITY_BASELINES, contenders_first, label
-from bench.report.plots import detector_colors, pyplot, save
+from bench.report.plots import detector_colors, new_figure, save
 from bench.report.stats import RankComparison
 
 RECALL_GRID = np.linspace(0.0, 1.0, 101)
@@ -54,10 +54,8 @@ def plot_distributions(
     dets = contenders_first(frames.detectors(metrics, dataset), baselines)
     dets = [d for d in dets if d in set(frames.per_series(metrics, dataset, present[0]).columns)]
     colors = detector_colors(dets, baselines)
-    plt = pyplot()
-    fig, axes = plt.subplots(
-        1, len(present), sharey=True, figsize=(2.9 * len(present) + 1.4, 0.42 * len(dets) + 1.3), squeeze=False
-    )
+    fig = new_figure(figsize=(2.9 * len(present) + 1.4, 0.42 * len(dets) + 1.3))
+    axes = fig.subplots(1, len(present), sharey=True, squeeze=False)
     rng = np.random.default_rng(0)  # jitter only; fixed so the figure is reproducible
     for ax, metric in zip(axes[0], present, strict=True):
         values = frames.per_series(metrics, dataset, metric, detectors=dets)
@@ -148,8 +146,8 @@ def plot_pr_curves(
     if not curves:
         raise DataError("No precision-recall curve to draw: no detector has a series with labelled anomalies.")
     colors = detector_colors(list(curves), baselines)
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    fig = new_figure(figsize=(6.4, 4.8))
+    ax = fig.subplots()
     for det, c in sorted(curves.items(), key=lambda kv: -kv[1].mean_ap):
         grey = isinstance(colors[det], str)
         ax.plot(RECALL_GRID, c.precision, color=colors[det], lw=1.2 if grey else 1.8, ls=":" if grey else "-",
@@ -170,11 +168,11 @@ def plot_cd_diagram(result: RankComparison, path: Path | str, *, fmt: str = "png
     """Demšar's critical-difference diagram of ``result`` (see the module docstring)."""
     ranks = result.avg_ranks
     k = len(ranks)
-    plt = pyplot()
     half = (k + 1) // 2
     rows = max(half, k - half)
     n_cliques = len(result.cliques)
-    fig, ax = plt.subplots(figsize=(8.0, 1.5 + 0.28 * (rows + n_cliques)))
+    fig = new_figure(figsize=(8.0, 1.5 + 0.28 * (rows + n_cliques)))
+    ax = fig.subplots()
     lo, hi = 1, max(k, 2)
     top = 0.0
     ax.plot([lo, hi], [top, top], color="black", lw=1)
