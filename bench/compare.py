@@ -1,0 +1,263 @@
+"""The regression gate: two runs' metric records compared per (dataset, detector, metric), regressions flagged.
+
+Each side is a long-form metrics frame (a run's ``metrics.csv``, or a
+baseline's per-series values in the same columns). The compared value of a
+metric is the one a table shows (:func:`bench.report.frames.default_aggregate`:
+the mean over series, NAB's corpus score, total seconds), averaged over
+seeds. A gated metric *regresses* when it got worse by more than
+``tolerance`` (absolute; "worse" is lower for most metrics, higher for
+delays, alarm rates and costs, see :mod:`bench.report.metricinfo`), or when
+it was defined before and is undefined now.
+
+Beyond the threshold, two pieces of evidence help tell a real change from
+luck: where both sides have per-series values, a paired Wilcoxon
+signed-rank test across series (seed-averaged per series) says whether the
+change is larger than series-to-series noise; with several seeds, the
+standard deviation over seeds of each side's value is shown beside it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from bench.errors import DataError, ParameterError
+from bench.report import frames
+from bench.report.metricinfo import higher_is_better, is_published, label
+from bench.report.stats import wilcoxon_p
+
+HEADLINE: tuple[str, ...] = ("auc_pr", "vus_pr", "auc_roc", "f1", "pa_k_f1", "nab_standard")
+"""Metrics that gate by default (those present in the base run)."""
+
+RESULT_COLUMNS = (
+    "dataset",
+    "detector",
+    "metric",
+    "aggregate",
+    "base",
+    "new",
+    "change",
+    "base_seed_std",
+    "new_seed_std",
+    "n_series",
+    "p_value",
+    "gated",
+    "regression",
+    "verdict",
+)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The outcome of :func:`compare`; ``table`` has one row per (dataset, detector, metric), :data:`RESULT_COLUMNS`."""
+
+    table: pd.DataFrame
+    gated: tuple[str, ...]
+    tolerance: float
+    alpha: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def regressions(self) -> pd.DataFrame:
+        return self.table[self.table.regression]
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a gated metric regressed, else 0 (bad input raised :class:`DataError` before this)."""
+        return int(bool(self.table.regression.any()))
+
+
+def _check_inputs(base: pd.DataFrame, new: pd.DataFrame, detectors: Sequence[str] | None) -> list[str]:
+    frames.check_frame(base, "base metrics")
+    frames.check_frame(new, "new metrics")
+    b_sets, n_sets = set(base.dataset.astype(str)), set(new.dataset.astype(str))
+    if b_sets != n_sets:
+        raise DataError(
+            f"The runs cover different datasets: base {sorted(b_sets)}, new {sorted(n_sets)}. "
+            "Compare runs of the same datasets (or filter one side first)."
+        )
+    notes = []
+    for ds in sorted(b_sets):
+        b_ser, n_ser = set(frames.series_names(base, ds)), set(frames.series_names(new, ds))
+        if b_ser and n_ser and b_ser != n_ser:
+            only_b, only_n = sorted(b_ser - n_ser), sorted(n_ser - b_ser)
+            raise DataError(
+                f"The runs cover different series of {ds}: {len(only_b)} only in base {only_b[:3]}, "
+                f"{len(only_n)} only in new {only_n[:3]}. Re-run with the same series filter."
+            )
+        b_det = [d for d in frames.detectors(base, ds) if not is_published(d)]
+        n_det = set(frames.detectors(new, ds))
+        wanted = list(detectors) if detectors is not None else b_det
+        missing = [d for d in wanted if d not in n_det or d not in b_det]
+        if missing:
+            raise DataError(
+                f"Detector(s) {', '.join(missing)} of {ds} are missing from one run (base has {', '.join(b_det)}; "
+                f"new has {', '.join(sorted(n_det))}). Choose the detectors to compare explicitly."
+            )
+        extra = sorted(n_det - set(b_det))
+        if extra and detectors is None:
+            notes.append(f"{ds}: only in the new run (not compared): {', '.join(extra)}.")
+        for d in wanted:
+            bs = set(frames.series_rows(base[(base.dataset == ds) & (base.detector == d)]).series)
+            ns = set(frames.series_rows(new[(new.dataset == ds) & (new.detector == d)]).series)
+            if bs and ns and bs != ns:
+                diff = sorted(bs ^ ns)
+                raise DataError(
+                    f"{d} on {ds} has per-series results for different series in the two runs ({len(diff)} differ, "
+                    f"e.g. {diff[:3]}): a task failed or was filtered. Fix or re-run it first."
+                )
+    return notes
+
+
+def _gated(base: pd.DataFrame, new: pd.DataFrame, metrics: Sequence[str] | None) -> tuple[str, ...]:
+    in_base, in_new = set(base.metric), set(new.metric)
+    wanted = list(metrics) if metrics is not None else [m for m in HEADLINE if m in in_base]
+    for m in wanted:
+        if higher_is_better(m) is None:
+            raise ParameterError(f"Metric {m!r} has no better direction and cannot gate; choose e.g. auc_pr, f1.")
+        if m not in in_base or m not in in_new:
+            side = "either run" if m not in in_base and m not in in_new else "base" if m not in in_base else "new"
+            raise DataError(
+                f"Metric {m!r} is missing from {side}. Both runs need the same metric families "
+                f"(base has {len(in_base)} metrics, new has {len(in_new)}); choose gated metrics that both have."
+            )
+    return tuple(wanted)
+
+
+def compare(
+    base: pd.DataFrame,
+    new: pd.DataFrame,
+    *,
+    metrics: Sequence[str] | None = None,
+    tolerance: float = 0.01,
+    alpha: float = 0.05,
+    detectors: Sequence[str] | None = None,
+    all_metrics: bool = False,
+) -> Comparison:
+    """Compare ``new`` against ``base`` on the gated ``metrics`` (default :data:`HEADLINE`).
+
+    ``all_metrics=True`` adds a row (not gated) for every other metric both runs have.
+
+    Raises :class:`DataError` when the runs cover different datasets, series or detectors, or a gated
+    metric is missing from either side.
+    """
+    if not tolerance >= 0:
+        raise ParameterError(f"tolerance must be a non-negative number; got {tolerance}.")
+    notes = _check_inputs(base, new, detectors)
+    gated = _gated(base, new, metrics)
+    rows = []
+    for ds in dict.fromkeys(base.dataset.astype(str)):
+        dets = (
+            list(detectors) if detectors is not None else [d for d in frames.detectors(base, ds) if not is_published(d)]
+        )
+        b_ds, n_ds = base[base.dataset == ds], new[new.dataset == ds]
+        shared = [m for m in gated if m in set(b_ds.metric)]
+        if all_metrics:
+            n_metrics = set(n_ds.metric)
+            shared += [
+                m
+                for m in dict.fromkeys(b_ds.metric)
+                if m in n_metrics and m not in gated and higher_is_better(m) is not None
+            ]
+        b_ds, n_ds = b_ds[b_ds.metric.isin(shared)], n_ds[n_ds.metric.isin(shared)]
+        for m in shared:
+            agg = frames.default_aggregate(b_ds, ds, m)
+            if agg is None or agg not in frames.available_aggregates(n_ds, ds, m):
+                if m in gated:
+                    raise DataError(f"The new run has no {agg} value of {m!r} on {ds}, the base run has one.")
+                continue
+            b_seed, n_seed = frames.per_seed(b_ds, ds, m, agg), frames.per_seed(n_ds, ds, m, agg)
+            b_ser = frames.per_series(b_ds, ds, m, detectors=dets) if agg == "mean" else None
+            n_ser = frames.per_series(n_ds, ds, m, detectors=dets) if agg == "mean" else None
+            for d in dets:
+                rows.append(_row(ds, d, m, agg, b_seed, n_seed, b_ser, n_ser, m in gated, tolerance, alpha))
+    return Comparison(pd.DataFrame(rows, columns=list(RESULT_COLUMNS)), gated, tolerance, alpha, notes)
+
+
+def _seed_stats(per_seed: pd.DataFrame, det: str) -> tuple[float, float]:
+    if det not in per_seed.index:
+        return math.nan, math.nan
+    v = per_seed.loc[det].dropna()
+    return (float(v.mean()), float(v.std(ddof=1))) if len(v) else (math.nan, math.nan)
+
+
+def _row(ds, det, metric, agg, b_seed, n_seed, b_ser, n_ser, gated, tol, alpha) -> list[object]:  # type: ignore[no-untyped-def]
+    b, b_sd = _seed_stats(b_seed, det)
+    n, n_sd = _seed_stats(n_seed, det)
+    change = n - b
+    up = bool(higher_is_better(metric))
+    worse_by = -change if up else change
+    regression = gated and ((not math.isnan(b) and math.isnan(n)) or worse_by > tol)
+    p, n_pairs = math.nan, 0
+    if b_ser is not None and n_ser is not None and det in b_ser.columns and det in n_ser.columns:
+        pair = pd.concat([b_ser[det].rename("b"), n_ser[det].rename("n")], axis=1).dropna()
+        n_pairs = len(pair)
+        p = wilcoxon_p(pair.n.to_numpy(), pair.b.to_numpy()) if n_pairs else math.nan
+    spread = max((sd for sd in (b_sd, n_sd) if not math.isnan(sd)), default=math.nan)
+    verdict = _verdict(b, n, change, up, p, n_pairs, spread, alpha)
+    return [ds, det, metric, agg, b, n, change, b_sd, n_sd, n_pairs, p, gated, regression, verdict]
+
+
+def _verdict(b: float, n: float, change: float, up: bool, p: float, n_pairs: int, seed_sd: float, alpha: float) -> str:
+    """Plain words: which way it moved, and whether that is beyond series-to-series noise and the seed spread."""
+    if math.isnan(b) and math.isnan(n):
+        return "undefined in both runs"
+    if math.isnan(n):
+        return "undefined in the new run"
+    if math.isnan(b):
+        return "newly defined"
+    if abs(change) < 1e-12 and (math.isnan(p) or p == 1.0):
+        return "unchanged"
+    words = ["better" if (change > 0) == up else "worse"]
+    if n_pairs and 2.0 / 2**n_pairs > alpha:
+        words.append(f"too few series ({n_pairs}) for the paired test")
+    elif not math.isnan(p):
+        beyond = "larger than" if p < alpha else "within"
+        words.append(f"{beyond} series-to-series noise (Wilcoxon p = {p:.2g}, {n_pairs} series)")
+    if not math.isnan(seed_sd):
+        words.append(f"{'within' if abs(change) <= seed_sd else 'beyond'} the seed spread (std {seed_sd:.3g})")
+    return "; ".join(words)
+
+
+def _num(v: float, sd: float = math.nan) -> str:
+    if math.isnan(v):
+        return "–"
+    return f"{v:.4g}" if math.isnan(sd) else f"{v:.4g} ± {sd:.2g}"
+
+
+def to_text(comparison: Comparison, *, markdown: bool = False) -> str:
+    """A summary line and a table (plain text or GitHub Markdown) with regressions marked."""
+    t = comparison.table
+    head = ["dataset", "detector", "metric", "base", "new", "change", "flag", "evidence"]
+    cells = [
+        [
+            r.dataset,
+            r.detector,
+            label(r.metric) + ("" if r.aggregate in ("mean", "corpus") else f" ({r.aggregate})"),
+            _num(r.base, r.base_seed_std),
+            _num(r.new, r.new_seed_std),
+            "–" if math.isnan(r.change) else f"{r.change:+.4g}",
+            "REGRESSION" if r.regression else "",
+            r.verdict,
+        ]
+        for r in t.itertuples(index=False)
+    ]
+    n_reg = int(comparison.table.regression.sum())
+    summary = (
+        f"{n_reg} regression(s)" if n_reg else "No regression"
+    ) + f": gated metrics {', '.join(comparison.gated) or 'none'}, tolerance {comparison.tolerance:g} (absolute)."
+    if markdown:
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for c in cells:
+            c = [x.replace("|", "\\|") for x in c]
+            if c[6]:
+                c[6] = "**REGRESSION**"
+            lines.append("| " + " | ".join(c) + " |")
+    else:
+        widths = [max(len(str(x)) for x in col) for col in zip(head, *cells, strict=True)]
+        fmt = lambda row: "  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip()  # noqa: E731
+        lines = [fmt(head), "  ".join("-" * w for w in widths)] + [fmt(c) for c in cells]
+    return "\n".join([summary, "", *lines, "", *comparison.notes]).rstrip() + "\n"

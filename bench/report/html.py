@@ -1,0 +1,191 @@
+"""A self-contained ``report.html``: tables, run figures, one section per plotted series, config, versions, failures.
+
+The page opens from the file system with no server, no network and no
+JavaScript: styles are inline, collapsible parts are native ``<details>``
+elements, and PNG and SVG figures are embedded as base64 ``data:`` URIs,
+so the one file can be moved, mailed or attached to a review and still
+shows everything. A PDF figure cannot be shown inline by a browser; it is
+linked by its path relative to the page instead (so keep it beside the
+page). The page is deterministic: the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from bench.report.metricinfo import label
+from bench.report.paper import PaperTable
+from bench.report.render import to_html
+from bench.results import write_text
+
+_MIME = {".png": "image/png", ".svg": "image/svg+xml"}
+
+CSS = """
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1b;
+       max-width: 1280px; margin: 0 auto; padding: 0 24px 48px; background: #fff; }
+h1 { font-size: 1.6em; margin: 24px 0 4px; } h2 { margin-top: 36px; border-bottom: 1px solid #ddd; }
+nav a { margin-right: 14px; } .muted { color: #666; }
+.scroll { overflow-x: auto; margin: 12px 0 24px; }
+table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 0.92em; }
+th, td { padding: 3px 10px; text-align: right; border-bottom: 1px solid #eee; white-space: nowrap; }
+th[scope=row], thead th:first-child { text-align: left; font-weight: normal; }
+thead th { border-bottom: 2px solid #333; } tbody + tbody { border-top: 1.5px solid #999; }
+tbody.block1 th, tbody.block1 td, tbody.block2 th, tbody.block2 td { color: #666; }
+caption { caption-side: bottom; text-align: left; color: #555; font-size: 0.88em; padding-top: 6px;
+          white-space: normal; max-width: 1100px; }
+figure { margin: 12px 0 28px; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 0.88em; max-width: 1100px; }
+details { margin: 8px 0; } summary { cursor: pointer; font-weight: 600; }
+pre { background: #f6f6f6; padding: 10px; overflow-x: auto; font-size: 0.85em; }
+.failed td, .failed th { text-align: left; white-space: normal; }
+"""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure file and its caption."""
+
+    path: Path
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class SeriesSection:
+    """One plotted series: its figure and a detector x metric table of its own values."""
+
+    dataset: str
+    name: str
+    figure: Path | None = None
+    values: pd.DataFrame | None = None
+    note: str = ""
+
+
+def _img(fig: Figure, page_dir: Path) -> str:
+    path = Path(fig.path)
+    alt = escape(fig.caption or path.stem)
+    mime = _MIME.get(path.suffix.lower())
+    if mime is None:
+        rel = os.path.relpath(path, page_dir)
+        return f'<p><a href="{escape(rel)}">{escape(path.name)}</a> (open the file: browsers do not show it inline)</p>'
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img src="data:{mime};base64,{data}" alt="{alt}">'
+
+
+def _figure(fig: Figure, page_dir: Path) -> str:
+    caption = f"<figcaption>{escape(fig.caption)}</figcaption>" if fig.caption else ""
+    return f"<figure>{_img(fig, page_dir)}{caption}</figure>"
+
+
+def _values_table(values: pd.DataFrame) -> str:
+    head = "".join(f"<th>{escape(label(str(c)))}</th>" for c in values.columns)
+    rows = []
+    for det, row in values.iterrows():
+        cells = "".join(f"<td>{_number(v)}</td>" for v in row)
+        rows.append(f'<tr data-detector="{escape(str(det))}"><th scope="row">{escape(str(det))}</th>{cells}</tr>')
+    return (
+        f'<table class="series"><thead><tr><th>Detector</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    )
+
+
+def _number(v: Any) -> str:
+    if pd.isna(v):
+        return "–"
+    return f"{int(v)}" if float(v).is_integer() and abs(v) < 1e9 else f"{v:.3f}"
+
+
+def _failures(failures: pd.DataFrame | Sequence[Mapping[str, Any]] | None) -> str:
+    frame = failures if isinstance(failures, pd.DataFrame) else pd.DataFrame(list(failures or []))
+    if frame.empty:
+        return "<p>No task failed.</p>"
+    cols = [c for c in ("detector", "seed", "dataset", "series", "error") if c in frame.columns] or list(frame.columns)
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in cols)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(r[c]))}</td>" for c in cols) + "</tr>" for _, r in frame.iterrows()
+    )
+    return (
+        f"<p>{len(frame)} task(s) failed; their series are left out of every mean that needs them.</p>"
+        f'<div class="scroll"><table class="failed"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    )
+
+
+def _anchor(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text).strip("-").lower()
+
+
+def render_html(
+    page_dir: Path | str,
+    *,
+    title: str,
+    tables: Sequence[PaperTable] = (),
+    run_figures: Sequence[Figure] = (),
+    series: Sequence[SeriesSection] = (),
+    config: Mapping[str, Any] | None = None,
+    versions: Mapping[str, Any] | None = None,
+    failures: pd.DataFrame | Sequence[Mapping[str, Any]] | None = None,
+    intro: str = "",
+) -> str:
+    """The page as a string; ``page_dir`` is where it will live (for relative links to PDF figures)."""
+    page_dir = Path(page_dir)
+    n_failed = len(failures) if failures is not None else 0
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="muted">{escape(intro)}</p>' if intro else "",
+        '<nav><a href="#tables">Tables</a><a href="#figures">Figures</a><a href="#series">Series</a>'
+        f'<a href="#failures">Failed tasks ({n_failed})</a><a href="#config">Config and versions</a></nav>',
+        '<section id="tables"><h2>Tables</h2>',
+    ]
+    for t in tables:  # whole-dataset tables in full, group (category) tables folded per dataset
+        html_table = f'<h3 id="table-{_anchor(t.title)}">{escape(t.title)}</h3><div class="scroll">{to_html(t)}</div>'
+        if t.group is None:
+            parts.append(html_table)
+        else:
+            parts.append(f"<details><summary>{escape(t.title)}</summary>{html_table}</details>")
+    parts += ["</section>", '<section id="figures"><h2>Figures</h2>']
+    parts += [_figure(f, page_dir) for f in run_figures] or ["<p>No run figure.</p>"]
+    parts += ["</section>", f'<section id="series"><h2>Series ({len(series)})</h2>']
+    if not series:
+        parts.append("<p>No series plotted.</p>")
+    for i, s in enumerate(series):
+        parts.append(
+            f'<details id="series-{_anchor(s.dataset + "-" + s.name)}"{" open" if i < 3 else ""}>'
+            f"<summary>{escape(s.dataset)}: {escape(s.name)}</summary>"
+        )
+        if s.note:
+            parts.append(f'<p class="muted">{escape(s.note)}</p>')
+        if s.values is not None and not s.values.empty:
+            parts.append(f'<div class="scroll">{_values_table(s.values)}</div>')
+        if s.figure is not None:
+            parts.append(f"<figure>{_img(Figure(s.figure, f'{s.dataset}: {s.name}'), page_dir)}</figure>")
+        parts.append("</details>")
+    parts += ["</section>", '<section id="failures"><h2>Failed tasks</h2>', _failures(failures), "</section>"]
+    parts += [
+        '<section id="config"><h2>Config and versions</h2>',
+        "<details open><summary>Versions</summary><pre>"
+        + escape(json.dumps(dict(versions or {}), indent=2, sort_keys=True, default=str), quote=False)
+        + "</pre></details>",
+        "<details><summary>Config</summary><pre>"
+        + escape(json.dumps(dict(config or {}), indent=2, default=str), quote=False)
+        + "</pre></details>",
+        "</section></body></html>",
+    ]
+    return "\n".join(p for p in parts if p) + "\n"
+
+
+def write_html(path: Path | str, **kwargs: Any) -> Path:
+    """Write :func:`render_html` to ``path`` (atomically) and return it."""
+    path = Path(path)
+    write_text(path, render_html(path.parent, **kwargs))
+    return path

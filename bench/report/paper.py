@@ -1,0 +1,321 @@
+"""Paper tables from a run's metric records: detectors as rows, chosen metrics as columns, mean ± std over seeds.
+
+A table is built from the long-form metrics (see :mod:`bench.report.frames`)
+and rendered by :mod:`bench.report.render`. How each cell is computed:
+
+- a per-series metric (AUC-PR, F1, ...): for each seed, the unweighted mean
+  over the table's series of the defined per-series values (series where the
+  value is undefined, such as F1 on a series without anomalies, are
+  skipped); ``pooled`` / ``corpus`` / ``total`` columns read or sum the
+  evaluator's aggregates instead;
+- with several seeds: the mean over seeds of that per-seed value ± its
+  sample standard deviation (ddof = 1), i.e. the spread over seeds, not
+  over series;
+- the rank column: each series ranks the detectors by the rank metric
+  (per-series values averaged over seeds first; 1 = best, ties share the
+  average rank, direction from :func:`bench.report.metricinfo.higher_is_better`),
+  averaged over the series where every detector of the table has a value.
+
+Best and second-best per column are marked among contenders only: the
+sanity baselines (``random``, ``null``) and published rows never win.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from bench.errors import DataError
+from bench.report import frames
+from bench.report.metricinfo import SANITY_BASELINES, higher_is_better, is_contender, is_oracle, is_published, label
+from bench.report.stats import average_ranks
+from bench.series import Series
+
+DEFAULT_COLUMNS: tuple[str, ...] = ("auc_pr", "vus_pr", "f1", "oracle_best_f1", "nab_standard")
+"""Shown when no columns are chosen (those the run has): two threshold-free scores, F1 at the label-free
+threshold, its oracle upper bound, and NAB's standard score on NAB."""
+
+_HOW = {
+    "mean": "mean over series of the per-series value (series where it is undefined skipped)",
+    "pooled": "computed once over all series' evaluated points pooled together",
+    "total": "sum over series",
+    "corpus": "corpus-level score over all series (NAB: normalised, null detector = 0, perfect = 100)",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: a metric, how it is aggregated over series (``None``: the default), or ``"rank"``.
+
+    ``group``: the column covers only that group's series (a category column of
+    :func:`bench.report.categories.category_table`).
+    """
+
+    metric: str
+    aggregate: str | None = None  # mean | pooled | total | corpus | rank | None (default)
+    group: str | None = None
+
+    @property
+    def key(self) -> str:
+        """A unique machine name: ``auc_pr``, ``f1@pooled``, ``rank@auc_pr``, ``auc_pr[realKnownCause]``."""
+        if self.aggregate == "rank":
+            key = f"rank@{self.metric}"
+        else:
+            key = self.metric if self.aggregate in (None, "mean", "corpus") else f"{self.metric}@{self.aggregate}"
+        return key if self.group is None else f"{key}[{self.group}]"
+
+    @property
+    def header(self) -> str:
+        if self.group is not None:
+            return self.group
+        if self.aggregate == "rank":
+            return "avg. rank"
+        suffix = f" ({self.aggregate})" if self.aggregate in ("pooled", "total") else ""
+        return label(self.metric) + suffix
+
+
+def parse_columns(text: str) -> list[Column]:
+    """Columns from a comma-separated list: ``auc_pr,f1@pooled,fit_seconds@total``.
+
+    >>> [c.key for c in parse_columns("auc_pr, f1@pooled")]
+    ['auc_pr', 'f1@pooled']
+    """
+    out = []
+    for item in (t.strip() for t in text.split(",")):
+        if item:
+            metric, _, agg = item.partition("@")
+            out.append(Column(metric, agg or None))
+    return out
+
+
+@dataclass(frozen=True)
+class PaperTable:
+    """One rendered-ready table; ``mean`` / ``std`` are detector x column-key frames."""
+
+    dataset: str
+    group: str | None
+    columns: list[Column]
+    mean: pd.DataFrame
+    std: pd.DataFrame
+    seeds: pd.Series  # number of seeds per detector (0 for published rows)
+    n_series: int
+    notes: list[str] = field(default_factory=list)  # caption sentences
+    contenders: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return self.dataset if self.group is None else f"{self.dataset}: {self.group}"
+
+    @property
+    def caption(self) -> str:
+        return " ".join(self.notes)
+
+    def direction(self, column: Column) -> bool | None:
+        """True when higher is better in ``column`` (ranks: lower is better), None when unranked."""
+        return False if column.aggregate == "rank" else higher_is_better(column.metric)
+
+
+def series_groups(series: Iterable[Series], key: str = "category") -> dict[str, str]:
+    """Series name -> group from ``metadata[key]``, else the name's first path component (NAB's category)."""
+    out: dict[str, str] = {}
+    for s in series:
+        group = s.metadata.get(key) or (s.name.split("/", 1)[0] if "/" in s.name else None)
+        if group:
+            out[s.name] = str(group)
+    return out
+
+
+def _resolve(
+    metrics: pd.DataFrame, dataset: str, wanted: Sequence[Column], explicit: bool, subset: bool
+) -> list[Column]:
+    out = []
+    for col in wanted:
+        if col.aggregate == "rank":
+            out.append(col)
+            continue
+        have = frames.available_aggregates(metrics, dataset, col.metric)
+        agg = col.aggregate or frames.default_aggregate(metrics, dataset, col.metric)
+        if subset:
+            have = [a for a in have if a in ("mean", "total")]
+        if agg in have:
+            out.append(Column(col.metric, agg))
+        elif explicit and not subset:
+            known = sorted(set(metrics.loc[metrics.dataset == dataset, "metric"]))
+            raise DataError(
+                f"Metric {col.key!r} is not in the {dataset} results (aggregates there: {', '.join(have) or 'none'}). "
+                f"Available metrics: {', '.join(known)}."
+            )
+    return out
+
+
+def _rank_metric(columns: Sequence[Column]) -> str | None:
+    for c in columns:
+        if c.aggregate == "mean" and higher_is_better(c.metric) is not None and not is_oracle(c.metric):
+            return c.metric
+    return None
+
+
+def build_table(
+    metrics: pd.DataFrame,
+    dataset: str,
+    columns: Sequence[str | Column] | None = None,
+    *,
+    group: str | None = None,
+    groups: Mapping[str, str] | None = None,
+    rank_metric: str | None = "auto",
+    published: pd.DataFrame | None = None,
+    baselines: Collection[str] = SANITY_BASELINES,
+    note: str = "",
+) -> PaperTable:
+    """One paper table of ``dataset`` (or of its series in ``group``, per ``groups``: series name -> group).
+
+    ``columns``: metric names or :class:`Column` (default :data:`DEFAULT_COLUMNS`, those present).
+    ``rank_metric``: the metric of the average-rank column (``"auto"``: the first threshold-free non-oracle
+    mean column; ``None``: no rank column). ``published``: rows (dataset, detector, metric, value) appended
+    to a whole-dataset table. ``note`` ends the caption (e.g. the threshold strategy).
+    """
+    frames.check_frame(metrics)
+    subset = None
+    if group is not None:
+        subset = [s for s in frames.series_names(metrics, dataset) if (groups or {}).get(s) == group]
+        if not subset:
+            raise DataError(f"No series of {dataset} is in group {group!r}; check the series -> group mapping.")
+    wanted = [c if isinstance(c, Column) else Column(c) for c in (columns or DEFAULT_COLUMNS)]
+    known_detectors = frames.detectors(metrics, dataset)
+    cols = _resolve(metrics, dataset, wanted, explicit=columns is not None, subset=subset is not None)
+    if rank_metric == "auto":
+        rank_metric = _rank_metric(cols)
+    if rank_metric and not any(c.aggregate == "rank" for c in cols):
+        cols.append(Column(rank_metric, "rank"))
+    metrics = metrics[(metrics.dataset == dataset) & metrics.metric.isin({c.metric for c in cols})]
+    dets = [d for d in known_detectors if not is_published(d)]
+    mean = pd.DataFrame(index=pd.Index(dets, name="detector"), dtype=float)
+    std = mean.copy()
+    series_all = subset or frames.series_names(metrics, dataset)
+    notes = [f"{dataset}{'' if group is None else f', {group}'}: {len(series_all)} series."]
+    rank_notes = []
+    for c in cols:
+        if c.aggregate == "rank":
+            values = frames.per_series(metrics, dataset, c.metric, detectors=dets, series=subset)
+            ranks = average_ranks(values, bool(higher_is_better(c.metric))) if len(values) else pd.Series(dtype=float)
+            mean[c.key], std[c.key] = ranks.reindex(dets), np.nan
+            n_rank = len(values.dropna()) if len(values) else 0
+            rank_notes.append(
+                f"Avg. rank: each detector's rank by {label(c.metric)} (1 = best, ties share the average rank; "
+                f"values averaged over seeds first), averaged over the {n_rank} series where every detector's "
+                f"{label(c.metric)} is defined."
+            )
+            continue
+        seeds = frames.per_seed(metrics, dataset, c.metric, str(c.aggregate), series=subset)
+        mean[c.key] = seeds.mean(axis=1, skipna=True).reindex(dets) if len(seeds) else np.nan
+        std[c.key] = seeds.std(axis=1, ddof=1, skipna=True).reindex(dets) if len(seeds) else np.nan
+    notes += _aggregation_notes(metrics, dataset, cols, subset) + rank_notes
+    n_seeds = metrics.groupby("detector")["seed"].nunique().reindex(dets).fillna(0)
+    if published is not None and group is None:
+        pub = published[published.dataset == dataset].pivot_table(index="detector", columns="metric", values="value")
+        pub = pub.reindex(columns=[c.metric for c in cols])
+        pub.columns = [c.key for c in cols]
+        mean, std = pd.concat([mean, pub]), pd.concat([std, pub * np.nan])
+        n_seeds = pd.concat([n_seeds, pd.Series(0, index=pub.index)])
+        if len(pub):
+            notes.append("Rows marked (published) are copied from the benchmark's published scoreboard.")
+    notes += _seed_notes(n_seeds[n_seeds > 0])
+    if any(is_oracle(c.metric) for c in cols):
+        notes.append("† oracle: the threshold was chosen with the test labels (an upper bound, not a result).")
+    excluded = sorted({d for d in mean.index if not is_contender(d, baselines) and not is_published(d)})
+    marks = "Best and second best per column are marked among the evaluated detectors"
+    if excluded:
+        marks += f" (sanity baselines {', '.join(excluded)} and published rows never marked)"
+    lower = [c.header for c in cols if higher_is_better(c.metric) is False or c.aggregate == "rank"]
+    notes.append(marks + (f"; lower is better for {', '.join(lower)}, higher for the rest." if lower else "."))
+    if note:
+        notes.append(note)
+    return PaperTable(
+        dataset=dataset,
+        group=group,
+        columns=cols,
+        mean=mean,
+        std=std,
+        seeds=n_seeds.astype(int),
+        n_series=len(series_all),
+        notes=notes,
+        contenders=[d for d in mean.index if is_contender(d, baselines)],
+    )
+
+
+def _aggregation_notes(metrics: pd.DataFrame, dataset: str, cols: list[Column], subset: list[str] | None) -> list[str]:
+    by_how: dict[str, list[str]] = {}
+    for c in cols:
+        if c.aggregate == "rank":
+            continue
+        text = c.header
+        if c.aggregate == "mean":
+            values = frames.per_series(metrics, dataset, c.metric, series=subset)
+            n_def, n_all = int(values.notna().any(axis=1).sum()), len(values)
+            if 0 < n_def < n_all:
+                text += f" (defined on {n_def} of {n_all} series)"
+        by_how.setdefault(str(c.aggregate), []).append(text)
+    return [f"{', '.join(names)}: {_HOW[how]}." for how, names in by_how.items()]
+
+
+def _seed_notes(n_seeds: pd.Series) -> list[str]:
+    if n_seeds.empty or n_seeds.max() <= 1:
+        return ["One seed per detector: no spread over seeds shown."]
+    counts = sorted(set(n_seeds.astype(int)))
+    k = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
+    return [f"{k} seeds: mean ± sample standard deviation (ddof = 1) over seeds of each seed's value."]
+
+
+def paper_tables(
+    metrics: pd.DataFrame,
+    columns: Sequence[str | Column] | None = None,
+    *,
+    groups: Mapping[str, str] | None = None,
+    published: pd.DataFrame | None = None,
+    baselines: Collection[str] = SANITY_BASELINES,
+    note: str = "",
+) -> list[PaperTable]:
+    """Every table of a run: one per dataset, then one per group of its series (``groups``: name -> group).
+
+    A group table with no value at all (NAB's ``artificialNoAnomaly`` has no AUC or F1) is left out.
+    """
+    out = []
+    for dataset in dict.fromkeys(metrics.dataset.astype(str)):
+        kw = {"published": published, "baselines": baselines, "note": note}
+        out.append(build_table(metrics, dataset, columns, **kw))  # type: ignore[arg-type]
+        by_group = frames.group_series(frames.series_names(metrics, dataset), groups or {})
+        if len(by_group) > 1:
+            kw.pop("published")
+            for g in by_group:
+                table = build_table(metrics, dataset, columns, group=g, groups=groups, **kw)  # type: ignore[arg-type]
+                if table.mean.notna().any().any():
+                    out.append(table)
+    return out
+
+
+def marks(table: PaperTable, decimals: Mapping[str, int]) -> dict[tuple[str, str], str]:
+    """``(detector, column key) -> "best" | "second"`` among contenders, comparing the values as printed."""
+    out: dict[tuple[str, str], str] = {}
+    for c in table.columns:
+        direction = table.direction(c)
+        if direction is None:
+            continue
+        shown = table.mean.loc[table.contenders, c.key].dropna().round(decimals[c.key])
+        distinct = sorted(set(shown), reverse=direction)
+        for rank_name, value in zip(("best", "second"), distinct, strict=False):
+            for det in shown.index[shown == value]:
+                out[(det, c.key)] = rank_name
+    return out
+
+
+def decimals(table: PaperTable) -> dict[str, int]:
+    """Digits after the point per column: 2 for ranks, else 3 below 10, 1 below 1000, 0 above."""
+    out = {}
+    for c in table.columns:
+        top = float(np.nanmax(np.abs(table.mean[c.key].to_numpy(dtype=float)), initial=0.0))
+        out[c.key] = 2 if c.aggregate == "rank" else 3 if top < 10 or math.isnan(top) else 1 if top < 1000 else 0
+    return out

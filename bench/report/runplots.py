@@ -1,0 +1,218 @@
+"""Figures of a whole run: metric distributions across series, precision-recall curves and the CD diagram.
+
+- :func:`plot_distributions`: per metric, one row per detector with a box
+  (quartiles, whiskers at 1.5 IQR) and every series as a dot (seed-averaged),
+  sanity baselines included in grey, so a reader sees the spread behind a
+  mean and how far it is from chance.
+- :func:`pr_curves` / :func:`plot_pr_curves`: the macro-average over series
+  of each series' interpolated precision-recall curve (precision at recall
+  ``r`` = the best precision at recall ``>= r``, on a grid of recalls), so
+  every series weighs the same, as in the tables' mean AUC-PR. Pooling the
+  scores of all series into one curve is not done: scores of different
+  series are not on one scale. The legend gives the mean average precision,
+  the tables' AUC-PR.
+- :func:`plot_cd_diagram`: Demšar's critical-difference diagram (JMLR 7,
+  2006, fig. 1) drawn from a :class:`bench.report.stats.RankComparison`:
+  the average-rank axis (1 = best, on the left), the Nemenyi CD as a scale
+  bar, and thick bars joining detectors that the Holm-corrected Wilcoxon
+  tests do not separate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from bench.errors import DataError
+from bench.metrics.auc import auc_pr
+from bench.report import frames
+from bench.report.metricinfo import SANITY_BASELINES, contenders_first, label
+from bench.report.plots import detector_colors, new_figure, save
+from bench.report.stats import RankComparison
+
+RECALL_GRID = np.linspace(0.0, 1.0, 101)
+
+
+def plot_distributions(
+    metrics: pd.DataFrame,
+    dataset: str,
+    path: Path | str,
+    columns: Sequence[str] = ("auc_pr", "vus_pr", "f1", "oracle_best_f1"),
+    *,
+    fmt: str = "png",
+    baselines: Collection[str] = SANITY_BASELINES,
+) -> Path:
+    """Box and strip plot of each per-series metric in ``columns`` (those the run has) per detector."""
+    present = [c for c in columns if not frames.per_series(metrics, dataset, c).empty]
+    if not present:
+        raise DataError(f"None of {', '.join(columns)} has per-series values for {dataset}; nothing to plot.")
+    dets = contenders_first(frames.detectors(metrics, dataset), baselines)
+    dets = [d for d in dets if d in set(frames.per_series(metrics, dataset, present[0]).columns)]
+    colors = detector_colors(dets, baselines)
+    fig = new_figure(figsize=(2.9 * len(present) + 1.4, 0.42 * len(dets) + 1.3))
+    axes = fig.subplots(1, len(present), sharey=True, squeeze=False)
+    rng = np.random.default_rng(0)  # jitter only; fixed so the figure is reproducible
+    for ax, metric in zip(axes[0], present, strict=True):
+        values = frames.per_series(metrics, dataset, metric, detectors=dets)
+        data = [values[d].dropna().to_numpy() if d in values else np.zeros(0) for d in dets]
+        pos = np.arange(len(dets))[::-1]  # first detector on top
+        box = {"positions": pos, "widths": 0.6, "showfliers": False, "medianprops": {"color": "black"}, "whis": 1.5}
+        try:  # matplotlib >= 3.10 names the orientation; older ones only know vert=
+            ax.boxplot(data, orientation="horizontal", **box)
+        except TypeError:
+            ax.boxplot(data, vert=False, **box)
+        for y, d, v in zip(pos, dets, data, strict=True):
+            ax.scatter(v, y + rng.uniform(-0.18, 0.18, v.size), s=9, color=colors[d], alpha=0.6, lw=0, zorder=3)
+            if v.size:
+                ax.plot(v.mean(), y, marker="D", color="black", ms=4, zorder=4)
+        n = int(values.notna().any(axis=1).sum())
+        ax.set_title(f"{label(metric)} ({n} series)", fontsize=10)
+        ax.set_xlabel("per-series value", fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+        ax.tick_params(labelsize=8)
+        if metric not in ("delay_points", "delay_seconds", "alarms") and all(((x >= 0) & (x <= 1)).all() for x in data):
+            ax.set_xlim(-0.03, 1.03)
+    axes[0][0].set_yticks(np.arange(len(dets))[::-1], dets, fontsize=9)
+    fig.suptitle(
+        f"{dataset}: per-series values (box: quartiles; dot: one series, mean over seeds; ◆: mean)", fontsize=10
+    )
+    fig.tight_layout()
+    return save(fig, path, fmt)
+
+
+@dataclass(frozen=True)
+class PRCurve:
+    """Mean interpolated precision on :data:`RECALL_GRID` over ``n_series`` series, and their mean AP."""
+
+    precision: NDArray[np.float64]
+    mean_ap: float
+    n_series: int
+
+
+def interpolated_pr(
+    y_true: ArrayLike, y_score: ArrayLike, grid: NDArray[np.float64] = RECALL_GRID
+) -> NDArray[np.float64]:
+    """Interpolated precision of one series at each recall in ``grid``: max precision at recall >= r (NaN: no anomaly).
+
+    >>> interpolated_pr([0, 1, 0, 1], [0.1, 0.9, 0.8, 0.2], np.array([0.0, 0.5, 1.0])).round(3).tolist()
+    [1.0, 1.0, 0.667]
+    """
+    t = np.asarray(y_true).astype(bool)
+    s = np.asarray(y_score, dtype=np.float64)
+    n_pos = int(t.sum())
+    if n_pos == 0:
+        return np.full(grid.shape, np.nan)
+    order = np.argsort(-s, kind="stable")
+    s_sorted, t_sorted = s[order], t[order]
+    last = np.flatnonzero(np.diff(s_sorted, append=-np.inf) != 0)  # one point per distinct threshold
+    tp = np.cumsum(t_sorted)[last].astype(np.float64)
+    precision, recall = tp / (last + 1), tp / n_pos
+    best_after = np.maximum.accumulate(precision[::-1])[::-1]  # max precision at recall >= recall[i]
+    idx = np.searchsorted(recall, grid, side="left")
+    return np.where(idx < recall.size, best_after[np.minimum(idx, recall.size - 1)], 0.0)
+
+
+def pr_curves(items: Mapping[str, Sequence[tuple[ArrayLike, ArrayLike]]]) -> dict[str, PRCurve]:
+    """Per detector, the macro-averaged curve of its ``(labels, scores)`` pairs (evaluated parts, one per series).
+
+    Series without labelled anomalies are skipped (their recall is undefined).
+    """
+    out = {}
+    for det, pairs in items.items():
+        curves, aps = [], []
+        for y, s in pairs:
+            if np.any(np.asarray(y)):
+                curves.append(interpolated_pr(y, s))
+                aps.append(auc_pr(y, s))
+        if curves:
+            out[det] = PRCurve(np.mean(curves, axis=0), float(np.mean(aps)), len(curves))
+    return out
+
+
+def plot_pr_curves(
+    curves: Mapping[str, PRCurve],
+    path: Path | str,
+    *,
+    title: str = "",
+    fmt: str = "png",
+    baselines: Collection[str] = SANITY_BASELINES,
+) -> Path:
+    """Draw :func:`pr_curves`' result, one line per detector, legend with mean AP."""
+    if not curves:
+        raise DataError("No precision-recall curve to draw: no detector has a series with labelled anomalies.")
+    colors = detector_colors(list(curves), baselines)
+    fig = new_figure(figsize=(6.4, 4.8))
+    ax = fig.subplots()
+    for det, c in sorted(curves.items(), key=lambda kv: -kv[1].mean_ap):
+        grey = isinstance(colors[det], str)
+        ax.plot(RECALL_GRID, c.precision, color=colors[det], lw=1.2 if grey else 1.8, ls=":" if grey else "-",
+                label=f"{det} (AP {c.mean_ap:.3f})")  # fmt: skip
+    n = max(c.n_series for c in curves.values())
+    ax.set_xlabel("recall")
+    ax.set_ylabel("interpolated precision (mean over series)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper right", title="detector (mean AP)", title_fontsize=8)
+    ax.set_title((title + ": " if title else "") + f"precision-recall, macro-average over {n} series", fontsize=10)
+    fig.tight_layout()
+    return save(fig, path, fmt)
+
+
+def plot_cd_diagram(result: RankComparison, path: Path | str, *, fmt: str = "png") -> Path:
+    """Demšar's critical-difference diagram of ``result`` (see the module docstring)."""
+    ranks = result.avg_ranks
+    k = len(ranks)
+    half = (k + 1) // 2
+    rows = max(half, k - half)
+    n_cliques = len(result.cliques)
+    fig = new_figure(figsize=(8.0, 1.5 + 0.28 * (rows + n_cliques)))
+    ax = fig.subplots()
+    lo, hi = 1, max(k, 2)
+    top = 0.0
+    ax.plot([lo, hi], [top, top], color="black", lw=1)
+    for r in range(lo, hi + 1):
+        ax.plot([r, r], [top, top + 0.12], color="black", lw=1)
+        ax.text(r, top + 0.2, str(r), ha="center", va="bottom", fontsize=9)
+    # the Nemenyi CD as a scale bar above the axis
+    ax.plot([lo, lo + result.cd], [top + 0.75, top + 0.75], color="black", lw=2)
+    ax.text(lo + result.cd / 2, top + 0.85, f"CD = {result.cd:.2f}", ha="center", va="bottom", fontsize=9)
+    clique_y = [-0.25 - 0.18 * i for i in range(n_cliques)]
+    for y, members in zip(clique_y, result.cliques, strict=True):
+        xs = [ranks[m] for m in members]
+        ax.plot([min(xs) - 0.03, max(xs) + 0.03], [y, y], color="black", lw=3.5, solid_capstyle="round")
+    base = (clique_y[-1] if clique_y else -0.1) - 0.35
+    for i, (det, r) in enumerate(ranks.items()):
+        left = i < half
+        j = i if left else k - 1 - i
+        y = base - 0.32 * j
+        x_text = lo - 0.25 if left else hi + 0.25
+        ax.plot([r, r, x_text], [top, y, y], color="0.25", lw=0.9)
+        ax.text(x_text - 0.05 if left else x_text + 0.05, y, f"{det} ({r:.2f})", ha="right" if left else "left",
+                va="center", fontsize=9)  # fmt: skip
+    ax.set_xlim(lo - 2.2, hi + 2.2)
+    bottom = base - 0.32 * (rows - 1) - 0.3
+    ax.set_ylim(bottom - 0.3, top + 1.2)
+    ax.text(
+        (lo + hi) / 2,
+        bottom - 0.15,
+        f"thick bars: no significant difference (Wilcoxon signed-rank, Holm-corrected, alpha = {result.alpha:g})",
+        ha="center",
+        va="top",
+        fontsize=8,
+        color="0.3",
+    )
+    ax.axis("off")
+    p = result.friedman_pvalue
+    friedman = "" if np.isnan(p) else f", Friedman p = {p:.2g}"
+    direction = "" if result.higher_is_better else " (lower is better)"
+    ax.set_title(
+        f"{label(result.metric)}{direction}: average rank over {result.n_series} series (1 = best){friedman}",
+        fontsize=10,
+    )
+    return save(fig, path, fmt)
