@@ -24,6 +24,8 @@ from bench.errors import BenchError, FailFastError, ParameterError, UnknownNameE
 if TYPE_CHECKING:
     from bench.config import RunConfig
     from bench.pipeline import RunResult
+    from bench.results import RunStore
+    from bench.series import Series
 
 DEFAULT_DETECTOR = "lstm"
 DEFAULT_DATASET = "yahoo-synth"
@@ -126,7 +128,100 @@ def cmd_run(args: argparse.Namespace) -> int:
             fail_fast=args.fail_fast,
         )
     _print_result(result)
+    _report(args, RunStore(out), series=series)
     return EXIT_FAILED_TASKS if result.failed else EXIT_OK
+
+
+def _report(
+    args: argparse.Namespace, store: RunStore, *, series: list[Series] | None = None, evaluation: str | None = None
+) -> None:
+    from bench.report.build import build_report
+
+    rep = build_report(
+        store,
+        data_dir=args.data_dir,
+        columns=args.columns,
+        plots=args.plots,
+        plot_format=args.plot_format,
+        standalone=getattr(args, "standalone", False),
+        evaluation=evaluation,
+        series=series,
+    )
+    for note in rep.notes:
+        _say(args, f"note: {note}")
+    print(f"Report: {rep.html} ({len(rep.files)} files, {rep.seconds:.1f} s)", flush=True)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from bench.results import RunStore
+
+    _report(args, RunStore(Path(args.run_dir)), evaluation=args.evaluation)
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from bench.baseline import load_metrics
+    from bench.compare import compare, to_text
+    from bench.experiment import split_list
+
+    result = compare(
+        load_metrics(Path(args.base)),
+        load_metrics(Path(args.new)),
+        metrics=split_list(args.metric) if args.metric else None,
+        tolerance=args.tolerance,
+        all_metrics=args.all,
+    )
+    print(to_text(result, markdown=args.markdown), end="")
+    return result.exit_code
+
+
+def cmd_baseline_save(args: argparse.Namespace) -> int:
+    from bench.baseline import save_baseline
+    from bench.compare import HEADLINE
+    from bench.experiment import split_list
+
+    metrics = tuple(split_list(args.metric)) if args.metric else HEADLINE
+    path = save_baseline(Path(args.run_dir), args.name, Path(args.dir), metrics)
+    print(f"Baseline written: {path} (check it with: python -m bench check {path})")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from bench import pipeline
+    from bench.backends import make_executor
+    from bench.baseline import read_baseline
+    from bench.compare import compare, to_text
+    from bench.results import RunStore
+    from bench.runner import plan
+
+    baseline = read_baseline(Path(args.baseline))
+    config = baseline.config
+    series = pipeline.load_series(config, data_dir=args.data_dir, progress=_progress(args))
+    n_tasks = len(plan(config.rows, config.seeds, series))
+    context, width, where = make_executor(args.jobs, n_tasks)
+    with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+        out = Path(args.out) if args.out else Path(tmp) / "run"
+        with context as executor:
+            result = pipeline.run(
+                config,
+                RunStore(out),
+                executor,
+                data_dir=args.data_dir,
+                progress=_progress(args),
+                execution={"command": f"check {args.baseline}", "jobs": width, "backend": where},
+                series=series,
+                in_flight=2 * width,
+            )
+    if result.failed:
+        raise ParameterError(f"{len(result.failed)} task(s) failed; the baseline cannot be checked (see above).")
+    gated = tuple(dict.fromkeys(baseline.metrics.metric))
+    comparison = compare(baseline.metrics, result.metrics, metrics=gated, tolerance=args.tolerance)
+    print(to_text(comparison, markdown=args.markdown), end="")
+    same = comparison.table.change.fillna(0).abs().max() == 0 if len(comparison.table) else True
+    print(f"{baseline.name}: {'identical to' if same else 'differs from'} the committed values.")
+    return comparison.exit_code
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -282,6 +377,21 @@ _DEFAULTS = {
 }
 
 
+def _report_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--plots",
+        choices=("disagree", "all", "none"),
+        default="disagree",
+        help="per-series figures: the 6 series where detectors disagree most (default), all, or no figure at all",
+    )
+    p.add_argument("--plot-format", choices=("png", "pdf", "svg"), default="png", help="figure format (default: png)")
+    p.add_argument(
+        "--columns",
+        help="paper-table columns, comma-separated metric[@mean|pooled|total|corpus|rank] "
+        "(default: auc_pr,vus_pr,f1,oracle_best_f1,nab_standard, those the run has)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes")
@@ -372,6 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="tcp://HOST:PORT",
         help="send tasks to an existing Dask cluster (implies --backend dask; results come back to this machine)",
     )
+    _report_flags(run)
     run.set_defaults(func=cmd_run)
 
     ev = sub.add_parser(
@@ -390,6 +501,57 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--name", help="the evaluation's folder name under <run>/evaluations/ (default: from its settings)")
     ev.add_argument("--overwrite", action="store_true", help="replace an existing evaluation of the same name")
     ev.set_defaults(func=cmd_evaluate)
+
+    rep = sub.add_parser(
+        "report",
+        parents=[common],
+        help="rebuild a run's tables, figures and report.html from its stored results (no detector runs)",
+        description="Paper tables (Markdown, LaTeX, CSV; mean ± std over seeds, average rank, per category), "
+        "rank statistics (Friedman, Nemenyi CD, Wilcoxon-Holm), figures and a self-contained report.html.",
+    )
+    rep.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by 'bench run'")
+    rep.add_argument("--evaluation", metavar="NAME", help="report on <RUN_DIR>/evaluations/NAME instead")
+    rep.add_argument("--standalone", action="store_true", help="tables.tex as a document that compiles on its own")
+    _report_flags(rep)
+    rep.set_defaults(func=cmd_report)
+
+    cmp = sub.add_parser(
+        "compare",
+        parents=[common],
+        help="the regression gate: exit 1 when a metric of NEW dropped below BASE by more than --tolerance",
+        description="Compare two runs (run folders, evaluation folders or baseline .json files) per dataset, "
+        "detector and metric. Exit 0: no regression; 1: a gated metric regressed; 2: the runs cannot be compared.",
+    )
+    cmp.add_argument("base", metavar="BASE", help="run folder or baselines/NAME.json")
+    cmp.add_argument("new", metavar="NEW", help="run folder or baselines/NAME.json")
+    cmp.add_argument(
+        "--metric", help="gated metrics, comma-separated (default: auc_pr,vus_pr,auc_roc,f1,pa_k_f1,nab_standard)"
+    )
+    cmp.add_argument("--tolerance", type=float, default=0.01, help="allowed drop, absolute (default: 0.01)")
+    cmp.add_argument("--all", action="store_true", help="also show (ungated) every other metric both runs have")
+    cmp.add_argument("--markdown", action="store_true", help="print a Markdown table (for a pull request)")
+    cmp.set_defaults(func=cmd_compare)
+
+    bl = sub.add_parser("baseline", parents=[common], help="save a run as a committed baseline")
+    bl_sub = bl.add_subparsers(dest="action", metavar="ACTION", required=True)
+    save = bl_sub.add_parser("save", parents=[common], help="write baselines/NAME.json from a run folder")
+    save.add_argument("run_dir", metavar="RUN_DIR")
+    save.add_argument("name", metavar="NAME")
+    save.add_argument("--dir", default="baselines", help="where to write it (default: baselines)")
+    save.add_argument("--metric", help="metrics to keep, comma-separated (default: the gated headline set)")
+    save.set_defaults(func=cmd_baseline_save)
+
+    chk = sub.add_parser(
+        "check",
+        parents=[common],
+        help="re-run the run a baseline file describes and compare (exit 1 on a regression)",
+    )
+    chk.add_argument("baseline", metavar="BASELINE.json")
+    chk.add_argument("--tolerance", type=float, default=0.01, help="allowed drop, absolute (default: 0.01)")
+    chk.add_argument("--out", help="keep the fresh run in this folder (default: a temporary folder)")
+    chk.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    chk.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    chk.set_defaults(func=cmd_check, columns=None, plots="none", plot_format="png")
 
     ds = sub.add_parser("datasets", parents=[common], help="manage datasets")
     ds_sub = ds.add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -270,6 +270,32 @@ def published_rows(config: RunConfig) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
+def scored_items(
+    store: RunStore, config: RunConfig, series: list[Series], tasks: list[Task], records: list[dict[str, Any]]
+) -> tuple[list[Scored], dict[tuple[str, str, int], list[int]]]:
+    """Every row's scores on every series and seed from the stored raw scores (post-processors applied).
+
+    Also returns, per ``(dataset, row, seed)``, ``[series ok, series in all]`` (failed tasks give no item).
+    """
+    by_key = {t.key: (t, r) for t, r in zip(tasks, records, strict=True)}
+    items: list[Scored] = []
+    counts: dict[tuple[str, str, int], list[int]] = {}
+    for row in config.rows:
+        for seed in config.seeds:
+            for s in series:
+                task, rec = by_key[make_task(row, seed, s).key]
+                count = counts.setdefault((s.dataset, row.alias, seed), [0, 0])
+                count[1] += 1
+                if rec.get("status") != "ok":
+                    continue
+                count[0] += 1
+                raw = store.read_scores(store.score_path(task.slot))
+                n_warmup = int(rec.get("n_warmup", 0))
+                scores = _post_scores(row, raw, s, n_warmup) if row.post else raw
+                items.append(Scored(row.alias, seed, s, scores, n_warmup, rec))
+    return items, counts
+
+
 FAILURE_COLUMNS = ["dataset", "series", "detector", "params", "seed", "failure", "error", "task"]
 
 
@@ -311,24 +337,9 @@ def finish(
     full-corpus scores as if comparable.
     """
     out = store.root if out is None else out
-    by_key = {t.key: (t, r) for t, r in zip(tasks, records, strict=True)}
     strategy = threshold or config.threshold
     families = catalog.resolve(list(metrics or config.metrics))
-    items: list[Scored] = []
-    counts: dict[tuple[str, str, int], list[int]] = {}
-    for row in config.rows:
-        for seed in config.seeds:
-            for s in series:
-                task, rec = by_key[make_task(row, seed, s).key]
-                count = counts.setdefault((s.dataset, row.alias, seed), [0, 0])
-                count[1] += 1
-                if rec.get("status") != "ok":
-                    continue
-                count[0] += 1
-                raw = store.read_scores(store.score_path(task.slot))
-                n_warmup = int(rec.get("n_warmup", 0))
-                scores = _post_scores(row, raw, s, n_warmup) if row.post else raw
-                items.append(Scored(row.alias, seed, s, scores, n_warmup, rec))
+    items, counts = scored_items(store, config, series, tasks, records)
     incomplete = {k for k, (ok, total) in counts.items() if ok < total}
     frame = evaluate(items, families, strategy=strategy, applies=_applies(config), incomplete=incomplete)
     count_rows = [
@@ -375,6 +386,25 @@ def evaluation_name(metrics: tuple[str, ...] | None, threshold: ThresholdStrateg
     return safe_component(name)
 
 
+def stored_records(store: RunStore, tasks: list[Task]) -> list[dict[str, Any]]:
+    """The stored record of every task, which must exist for the current code and data (else a clear error)."""
+    records: list[dict[str, Any]] = []
+    missing = []
+    for t in tasks:
+        rec = store.read_task(store.task_path(t.slot))
+        lost = rec is not None and rec.get("status") == "ok" and not store.score_path(t.slot).exists()
+        if rec is None or rec.get("key") != t.key or lost:
+            missing.append(t)
+            continue
+        records.append(rec)
+    if missing:
+        raise DataError(
+            f"{len(missing)} of {len(tasks)} tasks of {store.root} have no stored result for this code and data "
+            f"(e.g. {missing[0].label}); run `python -m bench run --out {store.root}` with the same options first."
+        )
+    return records
+
+
 def evaluate_run(
     store: RunStore,
     *,
@@ -398,20 +428,7 @@ def evaluate_run(
         catalog.resolve(list(metrics))
     series = load_series(config, data_dir=data_dir, progress=progress)
     tasks = plan(config.rows, config.seeds, series)
-    records: list[dict[str, Any]] = []
-    missing = []
-    for t in tasks:
-        rec = store.read_task(store.task_path(t.slot))
-        lost = rec is not None and rec.get("status") == "ok" and not store.score_path(t.slot).exists()
-        if rec is None or rec.get("key") != t.key or lost:
-            missing.append(t)
-            continue
-        records.append(rec)
-    if missing:
-        raise DataError(
-            f"{len(missing)} of {len(tasks)} tasks of {store.root} have no stored result for this code and data "
-            f"(e.g. {missing[0].label}); run `python -m bench run --out {store.root}` with the same options first."
-        )
+    records = stored_records(store, tasks)
     name = safe_component(name) if name else evaluation_name(metrics, threshold, config)
     out = store.root / "evaluations" / name
     with RunLock(store.root):

@@ -141,8 +141,9 @@ def plot_pr_curves(
     title: str = "",
     fmt: str = "png",
     baselines: Collection[str] = SANITY_BASELINES,
+    unit: str = "series",
 ) -> Path:
-    """Draw :func:`pr_curves`' result, one line per detector, legend with mean AP."""
+    """Draw :func:`pr_curves`' result, one line per detector, legend with mean AP; ``unit`` names what is averaged."""
     if not curves:
         raise DataError("No precision-recall curve to draw: no detector has a series with labelled anomalies.")
     colors = detector_colors(list(curves), baselines)
@@ -159,7 +160,7 @@ def plot_pr_curves(
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper right", title="detector (mean AP)", title_fontsize=8)
-    ax.set_title((title + ": " if title else "") + f"precision-recall, macro-average over {n} series", fontsize=10)
+    ax.set_title((title + ": " if title else "") + f"precision-recall, macro-average over {n} {unit}", fontsize=10)
     fig.tight_layout()
     return save(fig, path, fmt)
 
