@@ -38,6 +38,44 @@ def test_find_epsilon_by_hand() -> None:
     assert find_epsilon(e, 1.0, 3.0, error_buffer=6) == 37.0
 
 
+def _find_epsilon_loop(e: np.ndarray, error_buffer: int) -> float:
+    """telemanom's ``ErrorWindow.find_epsilon``, step by step: a loop over z, pruned mean/std, consecutive groups."""
+    mean, sd = float(np.mean(e)), float(np.std(e))
+    best_score, epsilon = -10000000.0, mean + 12.0 * sd
+    for z in np.arange(2.5, 12.0, 0.5):
+        eps = mean + sd * z
+        pruned = e[e < eps]
+        flagged = {int(j) + k for j in np.flatnonzero(e >= eps) for k in range(-(error_buffer - 1), error_buffer)}
+        i_anom = sorted(j for j in flagged if 0 <= j < e.size)
+        if not i_anom:
+            continue
+        groups, run = [], [i_anom[0]]
+        for j in i_anom[1:]:
+            if j == run[-1] + 1:
+                run.append(j)
+            else:
+                groups.append(run)
+                run = [j]
+        groups.append(run)
+        n_seq = sum(1 for g in groups if g[0] != g[-1])
+        score = ((mean - np.mean(pruned)) / mean + (sd - np.std(pruned)) / sd) / (n_seq**2 + len(i_anom))
+        if score >= best_score and n_seq <= 5 and len(i_anom) < e.size * 0.5:
+            best_score, epsilon = score, eps
+    return epsilon
+
+
+@pytest.mark.parametrize("error_buffer", [1, 2, 5, 100])
+def test_find_epsilon_matches_telemanoms_loop(error_buffer: int) -> None:
+    rng = np.random.default_rng(error_buffer)
+    for _ in range(40):
+        e = np.abs(rng.standard_normal(int(rng.integers(50, 400)))) * rng.uniform(0.1, 3.0)
+        spikes = rng.integers(0, e.size, size=int(rng.integers(0, 6)))
+        e[spikes] += rng.uniform(1.0, 12.0, size=spikes.size)
+        e[rng.integers(0, e.size, size=3)] = e[rng.integers(0, e.size)]  # some ties
+        expected = _find_epsilon_loop(e, error_buffer)
+        assert find_epsilon(e, float(e.mean()), float(e.std()), error_buffer) == pytest.approx(expected, rel=1e-12)
+
+
 @pytest.mark.parametrize(
     ("maxima", "non_anomalous", "keep"),
     [

@@ -181,7 +181,12 @@ class PostProcessor:
         if self.needs_values:
             if value is None:
                 raise DataError(f"{name}.update reads the series value: pass value=... with the score.")
-            v = as_values(np.reshape(np.asarray(value, dtype=np.float64), (1, -1)), owner=f"{name} value")
+            try:
+                v = np.asarray(value, dtype=np.float64).reshape(1, -1)
+            except (TypeError, ValueError) as exc:
+                raise DataError(f"{name}.update: the value must be numeric; {exc}.") from None
+            if not np.isfinite(v).all():
+                raise DataError(f"{name}.update: non-finite value {value!r} at stream index {self.n_seen_}.")
             self._check_width(v)
             v = v[0]
         out = float(self._update(float(arr.reshape(-1)[0]), v))

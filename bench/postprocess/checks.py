@@ -173,6 +173,7 @@ def check_input_validation(make: Factory) -> None:
         badv = v.copy()
         badv[42] = np.nan
         _expect_data_error(lambda: pp.transform(s, badv), "42", what="transform with a NaN value at index 42")
+        _expect_data_error(lambda: pp.update(0.1, float("nan")), "nan", what="update with a NaN value")
 
 
 def check_short_training(make: Factory) -> None:

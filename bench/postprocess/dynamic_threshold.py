@@ -65,18 +65,34 @@ def find_epsilon(e: NDArray[np.float64], mean: float, std: float, error_buffer: 
     ``mean == 0`` counts the mean term as 0.
     """
     eps = mean + std * Z_VALUES
-    above = e[None, :] >= eps[:, None]
-    dil = _dilate(above, error_buffer - 1)
-    n_anom = dil.sum(axis=1)
-    starts = dil & ~np.concatenate((np.zeros((dil.shape[0], 1), dtype=bool), dil[:, :-1]), axis=1)
-    n_seq = (starts[:, :-1] & dil[:, 1:]).sum(axis=1)
-    below = ~above
-    cnt = np.maximum(below.sum(axis=1), 1)
-    mean_b = (e * below).sum(axis=1) / cnt
-    std_b = np.sqrt((((e[None, :] - mean_b[:, None]) ** 2) * below).sum(axis=1) / cnt)
+    W, b = e.size, error_buffer - 1
+    cand = np.flatnonzero(e >= eps[0])  # every z's flagged points are among the lowest threshold's
+    if cand.size == 0:
+        return float(mean + SD_LIMIT * std)
+    inc = e[cand][None, :] >= eps[:, None]  # (z, candidate)
+    lo, hi = np.maximum(cand - b, 0), np.minimum(cand + b, W - 1)  # widened intervals, in position order
+    hi_z = np.where(inc, hi, -2)
+    prev = np.concatenate((np.full((eps.size, 1), -2), np.maximum.accumulate(hi_z, axis=1)[:, :-1]), axis=1)
+    n_anom = np.where(inc, hi - np.maximum(lo - 1, prev), 0).sum(axis=1)  # size of the union of intervals
+    run_start = inc & (lo > prev + 1)
+    lo_z = np.where(inc, lo, W + 2)
+    nxt = np.concatenate(
+        (np.minimum.accumulate(lo_z[:, ::-1], axis=1)[:, ::-1][:, 1:], np.full((eps.size, 1), W + 2)), axis=1
+    )
+    single = run_start & (hi == lo) & (nxt > hi + 1)  # a run of one point is no sequence
+    n_seq = run_start.sum(axis=1) - single.sum(axis=1)
+    # mean and std of the points below each eps, from prefix sums of the sorted, centred errors
+    ranked = np.sort(e)
+    m = np.searchsorted(ranked, eps, side="left")  # how many are below eps
+    d = ranked - mean
+    c1, c2 = np.concatenate(([0.0], np.cumsum(d))), np.concatenate(([0.0], np.cumsum(d * d)))
+    mm = np.maximum(m, 1)
+    shift = c1[m] / mm
+    mean_b = mean + shift
+    std_b = np.sqrt(np.maximum(c2[m] / mm - shift * shift, 0.0))
     mean_term = (mean - mean_b) / mean if mean != 0 else np.zeros_like(mean_b)
-    score = (mean_term + (std - std_b) / std) / (n_seq**2 + n_anom).clip(min=1)
-    ok = (n_anom > 0) & (n_seq <= MAX_SEQUENCES) & (n_anom < e.size * MAX_FRACTION)
+    score = (mean_term + (std - std_b) / std) / np.maximum(n_seq**2 + n_anom, 1)
+    ok = (n_anom > 0) & (n_seq <= MAX_SEQUENCES) & (n_anom < W * MAX_FRACTION)
     if not ok.any():
         return float(mean + SD_LIMIT * std)
     best = np.flatnonzero(ok & (score == score[ok].max()))[-1]
