@@ -260,7 +260,7 @@ def test_matches_per_point_loop(n_train: int, params: dict[str, int]) -> None:
 
 def test_nab_rule_for_the_defaults() -> None:
     pp = LikelihoodPostProcessor().fit(np.zeros(604))
-    assert (pp.learning_period_, pp.estimation_samples_) == (302, 302)
+    assert (pp.learning_period_, pp.estimation_samples_, pp.n_warmup_) == (302, 302, 604)
     pp = LikelihoodPostProcessor().fit(np.zeros(0))
     assert (pp.learning_period_, pp.estimation_samples_) == (0, 1)
     pp = LikelihoodPostProcessor(learning_period=288).fit(np.zeros(300))

@@ -70,6 +70,13 @@ class PostProcessor:
     (``(n,)`` or ``(n, d)``, aligned with the scores) in ``fit`` and
     ``transform`` and ``value`` in ``update``; the others ignore them.
 
+    Warm-up: ``n_warmup_`` (set by ``fit``) counts the leading points of
+    ``transform``'s output, from ``scores[0]``, that are placeholders, as a
+    detector's ``n_warmup_`` does (the likelihood's constant before its
+    first estimate; 0 for the others). The runner should record the largest
+    ``n_warmup_`` of the detector and its post-processors, so that the
+    evaluator leaves those points out of a threshold's reference scores.
+
     Class attributes: ``causal`` (``transform(s)[:k]`` depends only on
     ``s[:k]``), ``needs_values``. A post-processor is done when it passes
     :func:`bench.postprocess.checks.check_postprocessor`.
@@ -142,6 +149,7 @@ class PostProcessor:
         if v is not None:
             self.n_features_in_ = v.shape[1]
         self._fit(s, v)
+        self.n_warmup_ = int(self._n_warmup())
         self.n_seen_ = int(s.shape[0])
         self.is_fitted_ = True
         return self
@@ -192,6 +200,10 @@ class PostProcessor:
         out = float(self._update(float(arr.reshape(-1)[0]), v))
         self.n_seen_ += 1
         return out
+
+    def _n_warmup(self) -> int:
+        """Leading placeholder points of ``transform``'s output (called by ``fit``, after ``_fit``)."""
+        return 0
 
     def _validate_params(self) -> None:
         """Check hyperparameters (called by ``fit``, never by ``__init__``)."""

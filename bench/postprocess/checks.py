@@ -94,6 +94,18 @@ def check_output_contract(make: Factory) -> None:
     assert np.isfinite(const).all(), "constant scores must give finite output"
 
 
+def check_warmup(make: Factory) -> None:
+    """``n_warmup_`` is a count set by fit; the output's first ``n_warmup_`` points are one placeholder value."""
+    s, v = raw_scores()
+    pp = make()
+    assert not hasattr(pp, "n_warmup_"), "n_warmup_ is learned: fit sets it"
+    _fit(pp, s, v)
+    nw = pp.n_warmup_
+    assert isinstance(nw, int) and nw >= 0, f"n_warmup_ must be an int >= 0; got {nw!r}"
+    out = pp.transform(s, _vals(pp, v))
+    assert np.unique(out[:nw]).size <= 1, "the warm-up points must all get the same placeholder score"
+
+
 def check_deterministic(make: Factory) -> None:
     s, v = raw_scores()
     a = _fit(make(), s, v).transform(s, _vals(make(), v))
@@ -190,6 +202,7 @@ CHECKS: list[Callable[[Factory], None]] = [
     check_transform_before_fit,
     check_fit_returns_self_no_mutation,
     check_output_contract,
+    check_warmup,
     check_deterministic,
     check_pickle,
     check_causal,

@@ -184,7 +184,9 @@ class LikelihoodPostProcessor(PostProcessor):
     primes the streaming state; ``transform(scores)`` replays the likelihood
     from ``scores[0]``, so the scores of the training part enter the first
     Gaussian as in NAB. An empty training part gives ``learning_period_ = 0``,
-    ``estimation_samples_ = 1``. With the runner's NAB protocol (training
+    ``estimation_samples_ = 1``. ``n_warmup_ = learning_period_ +
+    estimation_samples_``: the points before the first estimate, all scored
+    0.0301 (``p = 0.5``). With the runner's NAB protocol (training
     part = probationary period) and the defaults, the output equals NAB's
     numenta likelihood. Omitted from NuPIC: its "HACK ALERT" that returns the
     null distribution when the series *values* are flat (variance < 1.5e-5);
@@ -242,6 +244,9 @@ class LikelihoodPostProcessor(PostProcessor):
     # ------------------------------------------------------------ batch path
     def _start(self) -> int:
         return int(self.learning_period_) + int(self.estimation_samples_)
+
+    def _n_warmup(self) -> int:
+        return self._start()
 
     def _estimate(self, history_means: NDArray[np.float64], n_ingested: int) -> tuple[float, float]:
         skip = skip_records(n_ingested, int(self.historic_window_size), int(self.learning_period_))
