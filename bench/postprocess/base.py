@@ -80,6 +80,23 @@ class PostProcessor:
     Class attributes: ``causal`` (``transform(s)[:k]`` depends only on
     ``s[:k]``), ``needs_values``. A post-processor is done when it passes
     :func:`bench.postprocess.checks.check_postprocessor`.
+
+    Examples
+    --------
+    How a run applies one (``raw``: the detector's scores on the whole series,
+    ``n_warmup``: the detector's, ``te``: the end of the training part)::
+
+        pp.fit(raw[n_warmup:te], values[n_warmup:te] if pp.needs_values else None)
+        post = pp.transform(raw, values if pp.needs_values else None)
+
+    >>> import numpy as np
+    >>> from bench.postprocess.likelihood import LikelihoodPostProcessor
+    >>> raw = np.abs(np.random.default_rng(0).standard_normal(1000))
+    >>> raw[800] += 8.0
+    >>> pp = LikelihoodPostProcessor().fit(raw[:300])
+    >>> out = pp.transform(raw)
+    >>> int(out.argmax()), round(float(out.max()), 2), pp.n_warmup_
+    (800, 0.59, 300)
     """
 
     causal: ClassVar[bool] = True
