@@ -242,9 +242,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         threshold=thresholds.from_spec(args.threshold) if args.threshold else None,
         name=args.name,
         overwrite=args.overwrite,
+        post=[_row_chain(c) for c in split_list(args.post)] if args.post else None,
     )
     _print_result(result)
     return EXIT_FAILED_TASKS if result.failed else EXIT_OK
+
+
+def _row_chain(text: str) -> list[str]:
+    parts = [p.strip() for p in text.split("+")]
+    if not all(parts):
+        raise ParameterError(f"--post {text!r}: expected POST or POST+POST, e.g. likelihood or likelihood+spatial.")
+    return parts
 
 
 def _evaluate_scores(args: argparse.Namespace) -> int:
@@ -440,7 +448,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--threshold",
         default="train_mean_std:3",
-        help="label-free threshold: train_mean_std:K (default, K=3), quantile:Q or fixed:VALUE",
+        help="label-free threshold: train_mean_std:K (default, K=3), quantile:Q, fixed:VALUE, or telemanom "
+        "(telemanom's dynamic threshold; telemanom:error_buffer=5,... to change its settings)",
     )
     run.add_argument("--out", help="the run folder (default: results/<run-id>); an existing one is resumed")
     run.add_argument("--results-dir", default="results", help="parent of new run folders (default: results)")
@@ -500,6 +509,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--format", choices=("json", "table"), default="table", help="output format for --scores")
     ev.add_argument("--name", help="the evaluation's folder name under <run>/evaluations/ (default: from its settings)")
     ev.add_argument("--overwrite", action="store_true", help="replace an existing evaluation of the same name")
+    ev.add_argument(
+        "--post",
+        metavar="POST[,POST+POST]",
+        help="add each row with these post-processors applied to its stored raw scores, e.g. likelihood",
+    )
     ev.set_defaults(func=cmd_evaluate)
 
     rep = sub.add_parser(

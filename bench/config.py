@@ -101,12 +101,22 @@ class RunConfig:
 
     @property
     def rows(self) -> tuple[DetectorSpec, ...]:
-        """The detectors, then the sanity baselines not already named (when ``baselines``)."""
-        if not self.baselines:
-            return self.detectors
-        named = {d.name for d in self.detectors}
-        extra = tuple(DetectorSpec(b) for b in registry.SANITY_BASELINES if b not in named)
-        return self.detectors + extra
+        """The detectors, the sanity baselines not already named (when ``baselines``), and finding rows.
+
+        A row using a post-processor that is a benchmark finding (NAB's spatial
+        rule) brings the rule alone on a constant detector (``null+spatial``),
+        so the rule's share of that row's score stays visible.
+        """
+        rows = self.detectors
+        if self.baselines:
+            named = {d.name for d in self.detectors}
+            rows += tuple(DetectorSpec(b) for b in registry.SANITY_BASELINES if b not in named)
+        for post, on in registry.FINDINGS.items():
+            companion = DetectorSpec(on, {}, f"{on}+{post}", (PostSpec(post),))
+            used = any(p.name == post for d in rows for p in d.post)
+            if used and all(d.alias != companion.alias for d in rows):
+                rows += (companion,)
+        return rows
 
     # ------------------------------------------------------------------ saved form
     def to_dict(self) -> dict[str, Any]:

@@ -243,14 +243,24 @@ def run(
         return finish(store, config, series, tasks, records)
 
 
-def _post_scores(row: DetectorSpec, raw: np.ndarray, series: Series, n_warmup: int) -> np.ndarray:
-    """The row's post-processors applied in order, each fitted on the training part's (post-warm-up) scores."""
-    scores = raw
+def post_scores(row: DetectorSpec, raw: np.ndarray, series: Series, n_warmup: int) -> tuple[np.ndarray, int]:
+    """The row's post-processors applied in order; returns the scores and their warm-up length.
+
+    Each stage is fitted on the training part's scores after the warm-up so
+    far (the detector's, then each stage's ``n_warmup_``: the likelihood's
+    learning period), and sees the series values when it needs them (the
+    spatial rule). The warm-up points are left out of the label-free
+    threshold's reference scores, as the detector's are.
+    """
+    scores, te = raw, series.train_end
     for p in row.post:
         pp = registry.get_postprocessor_class(p.name)(**p.params)
-        pp.fit(scores[min(n_warmup, series.train_end) : series.train_end])
-        scores = np.asarray(pp.transform(scores), dtype=np.float64)
-    return scores
+        values = series.values if getattr(pp, "needs_values", False) else None
+        lo = min(n_warmup, te)
+        pp.fit(scores[lo:te], None if values is None else values[lo:te])
+        scores = np.asarray(pp.transform(scores, values))
+        n_warmup = max(n_warmup, int(getattr(pp, "n_warmup_", 0)))
+    return scores.astype(np.float64), n_warmup
 
 
 def _applies(config: RunConfig) -> Any:
@@ -290,8 +300,7 @@ def scored_items(
                     continue
                 count[0] += 1
                 raw = store.read_scores(store.score_path(task.slot))
-                n_warmup = int(rec.get("n_warmup", 0))
-                scores = _post_scores(row, raw, s, n_warmup) if row.post else raw
+                scores, n_warmup = post_scores(row, raw, s, int(rec.get("n_warmup", 0)))
                 items.append(Scored(row.alias, seed, s, scores, n_warmup, rec))
     return items, counts
 
@@ -375,7 +384,12 @@ def read_config(store: RunStore) -> RunConfig:
     return RunConfig.from_dict(saved)
 
 
-def evaluation_name(metrics: tuple[str, ...] | None, threshold: ThresholdStrategy | None, config: RunConfig) -> str:
+def evaluation_name(
+    metrics: tuple[str, ...] | None,
+    threshold: ThresholdStrategy | None,
+    config: RunConfig,
+    post: list[list[str]] | None = None,
+) -> str:
     """A folder name for an evaluation's settings: ``quantile-0.5``, ``train_mean_std-3_auc+vus``.
 
     The threshold spec, then the metric families when they differ from the run's.
@@ -383,6 +397,8 @@ def evaluation_name(metrics: tuple[str, ...] | None, threshold: ThresholdStrateg
     name = (threshold or config.threshold).spec().replace(":", "-")
     if metrics is not None and tuple(metrics) != config.metrics:
         name += "_" + "+".join(metrics)
+    if post:
+        name += "_post-" + ",".join("+".join(c) for c in post)
     return safe_component(name)
 
 
@@ -405,6 +421,22 @@ def stored_records(store: RunStore, tasks: list[Task]) -> list[dict[str, Any]]:
     return records
 
 
+def with_post(config: RunConfig, chains: list[list[str]]) -> RunConfig:
+    """``config`` with, for every row, one more row per post-processing chain (``lstm`` -> ``lstm+likelihood``)."""
+    from dataclasses import replace
+
+    from bench.config import PostSpec, disambiguate
+
+    extra = []
+    for chain in chains:
+        for name in chain:
+            registry.get_postprocessor_class(name)  # unknown names fail with the list
+        for row in config.rows:
+            post = row.post + tuple(PostSpec(n) for n in chain)
+            extra.append(DetectorSpec(row.name, row.params, row.alias + "".join(f"+{n}" for n in chain), post))
+    return replace(config, detectors=disambiguate(config.rows + tuple(extra)), baselines=False)
+
+
 def evaluate_run(
     store: RunStore,
     *,
@@ -414,6 +446,7 @@ def evaluate_run(
     threshold: ThresholdStrategy | None = None,
     name: str | None = None,
     overwrite: bool = False,
+    post: list[list[str]] | None = None,
 ) -> RunResult:
     """Evaluate a run folder's stored scores again (other metric families or threshold), without running detectors.
 
@@ -422,14 +455,18 @@ def evaluate_run(
     settings), never over the run's own files; an existing evaluation of that
     name is refused unless ``overwrite``. Every task must have a stored result
     for the current code and data (else the run must be resumed first).
+    ``post`` adds, beside every row, that row with each post-processing chain
+    applied to its stored raw scores (no detector runs).
     """
     config = read_config(store)
+    if post:
+        config = with_post(config, post)
     if metrics is not None:
         catalog.resolve(list(metrics))
     series = load_series(config, data_dir=data_dir, progress=progress)
     tasks = plan(config.rows, config.seeds, series)
     records = stored_records(store, tasks)
-    name = safe_component(name) if name else evaluation_name(metrics, threshold, config)
+    name = safe_component(name) if name else evaluation_name(metrics, threshold, config, post)
     out = store.root / "evaluations" / name
     with RunLock(store.root):
         if out.exists() and not overwrite:
@@ -441,6 +478,8 @@ def evaluate_run(
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "threshold": (threshold or config.threshold).spec(),
                 "metrics": list(metrics or config.metrics),
+                "post": ["+".join(c) for c in post or []],
+                "config": config.to_dict(),
                 "environment": environment(),
             },
         )

@@ -31,7 +31,15 @@ DETECTORS: dict[str, str] = {
 }
 
 # short name -> "module:attribute"; named after a detector with '+' (``lstm+likelihood``)
-POSTPROCESSORS: dict[str, str] = {}
+POSTPROCESSORS: dict[str, str] = {
+    "likelihood": "bench.postprocess.likelihood:LikelihoodPostProcessor",
+    "telemanom": "bench.postprocess.telemanom:TelemanomPostProcessor",
+    "spatial": "bench.postprocess.spatial:SpatialPostProcessor",
+}
+
+FINDINGS: dict[str, str] = {"spatial": "null"}
+"""Post-processors that are benchmark findings, not detection skill: a run that uses one also shows it on
+this detector (``null+spatial``), so its rows can be read against what the rule alone scores."""
 
 SANITY_BASELINES = ("random", "null")
 """Added to every run unless it says otherwise: a metric under which these look good says so about the metric."""
@@ -256,9 +264,12 @@ def get_postprocessor_class(name: str) -> type[Any]:
         return _import(POSTPROCESSORS[name], "post-processor")
     if ":" in name:
         cls = _import(name, "post-processor class")
-        if isinstance(cls, type) and all(callable(getattr(cls, m, None)) for m in ("fit", "transform")):
+        if isinstance(cls, type) and all(callable(getattr(cls, m, None)) for m in ("fit", "transform", "get_params")):
             return cls
-        raise UnknownNameError(f"Plug-in {name!r} is not a post-processor class (needs fit and transform).")
+        raise UnknownNameError(
+            f"Plug-in {name!r} is not a post-processor class (needs fit, transform and get_params; "
+            "subclass bench.postprocess.base.PostProcessor)."
+        )
     raise UnknownNameError(
         f"Unknown post-processor {name!r}. Available: {', '.join(postprocessor_names()) or '(none)'}."
     )

@@ -29,6 +29,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bench.errors import DataError, NotFittedError
+from bench.postprocess.checks import CHECKS as POSTPROCESSOR_CHECKS
+from bench.postprocess.checks import check_postprocessor
+
+__all__ = [
+    "CHECKS",
+    "POSTPROCESSOR_CHECKS",
+    "check_detector",
+    "check_postprocessor",
+    "run_check",
+    "sine_with_spikes",
+]
 
 Factory = Callable[[], Any]
 

@@ -7,8 +7,8 @@ import importlib
 import numpy as np
 import pytest
 
-from bench.postprocess import POSTPROCESSORS
 from bench.postprocess.checks import CHECKS, check_causal, check_postprocessor, check_streaming
+from bench.registry import POSTPROCESSORS
 
 
 def _cls(name: str):  # type: ignore[no-untyped-def]

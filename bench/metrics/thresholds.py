@@ -214,11 +214,36 @@ STRATEGIES: dict[str, tuple[type[ThresholdStrategy], str | None, float | None]] 
     "fixed": (Fixed, "value", None),
 }
 ALIASES = {"train-std": "train_mean_std", "default": "train_mean_std"}
+# strategies defined elsewhere (imported on use), configured with KEY=VALUE pairs: ``telemanom:error_buffer=5``
+KEYWORD_STRATEGIES: dict[str, str] = {"telemanom": "bench.postprocess.telemanom:TelemanomThreshold"}
 
 
 def available() -> str:
     """The accepted specs, for help texts and errors."""
-    return "train_mean_std[:K] (default, K=3), quantile[:Q] (Q=0.99), fixed:VALUE"
+    return "train_mean_std[:K] (default, K=3), quantile[:Q] (Q=0.99), fixed:VALUE, telemanom[:KEY=VALUE,...]"
+
+
+def _keyword_strategy(kind: str, arg: str, text: str) -> ThresholdStrategy:
+    import dataclasses
+    import importlib
+
+    from bench.params import coerce
+    from bench.registry import Parameter
+
+    module, _, attr = KEYWORD_STRATEGIES[kind].partition(":")
+    cls = getattr(importlib.import_module(module), attr)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for item in [a for a in arg.split(",") if a.strip()]:
+        key, eq, raw = item.partition("=")
+        key = key.strip()
+        if not eq or key not in fields:
+            raise ParameterError(
+                f"--threshold {text!r}: expected {kind}:KEY=VALUE,... with KEY in {', '.join(fields)}."
+            )
+        f = fields[key]
+        kwargs[key] = coerce(raw.strip(), Parameter(key, f.default, type(f.default)), f"{kind}.{key}")
+    return cls(**kwargs)  # type: ignore[no-any-return]
 
 
 def from_spec(text: str) -> ThresholdStrategy:
@@ -233,6 +258,8 @@ def from_spec(text: str) -> ThresholdStrategy:
     """
     kind, colon, arg = str(text).strip().partition(":")
     kind = ALIASES.get(kind, kind)
+    if kind in KEYWORD_STRATEGIES:
+        return _keyword_strategy(kind, arg, text)
     if kind not in STRATEGIES:
         oracle = " Oracle thresholds (best F1) are metric families, not --threshold." if "oracle" in kind else ""
         raise ParameterError(f"Unknown threshold strategy {text!r}. Available: {available()}.{oracle}")

@@ -7,22 +7,9 @@
   row (:mod:`bench.postprocess.spatial`).
 
 The interface is :class:`bench.postprocess.base.PostProcessor`; the conformance battery is
-:mod:`bench.postprocess.checks`. Modules are imported lazily through ``POSTPROCESSORS``.
+:mod:`bench.postprocess.checks`. Modules are imported lazily through ``bench.registry.POSTPROCESSORS``.
 """
 
 from __future__ import annotations
 
-#: short name -> "module:Class" (to be moved into ``bench.registry``)
-POSTPROCESSORS: dict[str, str] = {
-    "likelihood": "bench.postprocess.likelihood:LikelihoodPostProcessor",
-    "telemanom": "bench.postprocess.telemanom:TelemanomPostProcessor",
-    "spatial": "bench.postprocess.spatial:SpatialPostProcessor",
-}
-
-POSTPROCESSOR_DESCRIPTIONS: dict[str, str] = {
-    "likelihood": "NAB/HTM anomaly likelihood of the raw scores (Ahmad et al. 2017; NAB's defaults), in [0, 1]",
-    "telemanom": "telemanom's exponentially smoothed errors (Hundman et al. 2018, span 105)",
-    "spatial": "NAB's spatial rule: score >= 1 where a value leaves the range seen so far by 5% (benchmark finding)",
-}
-
-__all__ = ["POSTPROCESSORS", "POSTPROCESSOR_DESCRIPTIONS"]
+__all__: list[str] = []

@@ -113,6 +113,21 @@ class TelemanomThreshold(ThresholdStrategy):
             f"p={self.p:g}, inverse={self.inverse})"
         )
 
+    def spec(self) -> str:
+        """``telemanom`` with the defaults, else ``telemanom:window=..,batch=..,error_buffer=..,p=..,inverse=..``."""
+        if self.name == "telemanom":
+            return "telemanom"
+        return (
+            f"telemanom:window={self.window},batch={self.batch},error_buffer={self.error_buffer},"
+            f"p={self.p!r},inverse={str(self.inverse).lower()}"
+        )
+
+    def describe(self) -> str:
+        return (
+            f"telemanom's dynamic threshold (windows of {self.window} points in batches of {self.batch}, "
+            f"error buffer {self.error_buffer}, pruning p={self.p:g})"
+        )
+
     def _run(self, scores: NDArray[np.float64]) -> tuple[float, NDArray[np.bool_]]:
         res = dynamic_threshold(
             scores, window=self.window, batch=self.batch, error_buffer=self.error_buffer, p=self.p, inverse=self.inverse

@@ -96,6 +96,12 @@ def build_report(
         raise ParameterError(f"--plot-format {plot_format!r}: choose {', '.join(FORMATS)}.")
     config = read_config(store)
     src = store.root if evaluation is None else store.root / "evaluations" / evaluation
+    if evaluation is not None and (src / "evaluation.json").exists():  # its rows (e.g. with --post) and settings
+        import json
+
+        from bench.config import RunConfig
+
+        config = RunConfig.from_dict(json.loads((src / "evaluation.json").read_text(encoding="utf-8"))["config"])
     if not (src / "metrics.csv").exists():
         raise DataError(f"{src} has no metrics.csv; run `python -m bench evaluate --run {store.root}` first.")
     metrics = read_metrics(src / "metrics.csv")
