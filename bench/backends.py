@@ -45,6 +45,10 @@ class WorkerDied(BenchError, RuntimeError):
     """The worker process running a task ended without answering (a crash, ``os._exit``, the OOM killer)."""
 
 
+class PoolBroken(BenchError, RuntimeError):
+    """Worker processes cannot run at all (they die before they start); no task is to blame, the run stops."""
+
+
 def default_jobs(n_tasks: int) -> int:
     """Worker processes when the user does not say: one per core, or 1 for small runs (< 8 tasks)."""
     return max(1, min(os.cpu_count() or 1, n_tasks)) if n_tasks >= 8 else 1
@@ -72,8 +76,14 @@ def init_worker() -> None:  # pragma: no cover - runs in a child process
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+READY = "ready"
+MAX_START_FAILURES = 3
+"""Workers that die before they are ready, this many times in a row, fail the pool (a broken environment)."""
+
+
 def _worker_main(conn: Any) -> None:  # pragma: no cover - runs in a child process
     init_worker()
+    conn.send(READY)
     while True:
         try:
             message = conn.recv()
@@ -96,6 +106,7 @@ def _worker_main(conn: Any) -> None:  # pragma: no cover - runs in a child proce
 class _Worker:
     process: Any
     conn: Any
+    ready: bool = False
     future: Future[Any] | None = None
     deadline: float = float("inf")
 
@@ -106,10 +117,18 @@ class _Job:
     fn: Callable[..., Any]
     args: tuple[Any, ...]
     kwargs: dict[str, Any] = field(default_factory=dict)
+    started: bool = False  # its future is RUNNING (a requeued job keeps it so)
 
 
 class WorkerPool(Executor):
-    """``jobs`` spawned worker processes; a hung or crashed task fails alone and its worker is replaced."""
+    """``jobs`` spawned worker processes; a hung or crashed task fails alone and its worker is replaced.
+
+    A background thread hands queued tasks to idle workers, collects results,
+    stops a worker whose task passed the timeout, and replaces any worker that
+    died. Workers that keep dying before they are ready (an environment
+    where they cannot start) fail every task with a clear message instead of
+    being restarted forever.
+    """
 
     enforces_timeout = True
 
@@ -120,8 +139,10 @@ class WorkerPool(Executor):
         self._lock = threading.Lock()
         self._wake_r, self._wake_w = self._ctx.Pipe(duplex=False)
         self._closing = False
+        self._broken: BaseException | None = None
+        self._start_failures = 0
         self._workers = [self._start() for _ in range(jobs)]
-        self._thread = threading.Thread(target=self._manage, name="bench-worker-pool", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="bench-worker-pool", daemon=True)
         self._thread.start()
 
     def _start(self) -> _Worker:
@@ -134,6 +155,8 @@ class WorkerPool(Executor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         future: Future[Any] = Future()
         with self._lock:
+            if self._broken is not None:
+                raise self._broken
             if self._closing:
                 raise RuntimeError("cannot submit to a WorkerPool that is shutting down")
             self._queue.append(_Job(future, fn, args, kwargs))
@@ -148,76 +171,112 @@ class WorkerPool(Executor):
 
     def _dispatch(self) -> None:
         for w in self._workers:
-            if w.future is not None:
+            if w.future is not None or not w.ready:
                 continue
             with self._lock:
                 job = None
                 while self._queue:
                     candidate = self._queue.popleft()
-                    if candidate.future.set_running_or_notify_cancel():
+                    if candidate.started or candidate.future.set_running_or_notify_cancel():
+                        candidate.started = True
                         job = candidate
                         break
             if job is None:
                 return
             try:
                 w.conn.send((job.fn, job.args, job.kwargs))
+            except (OSError, EOFError):  # the worker died meanwhile: the task goes back to the front
+                with self._lock:
+                    self._queue.appendleft(job)
+                continue
             except Exception as exc:  # the task cannot be pickled: fail it, keep the worker
                 job.future.set_exception(exc)
                 continue
             w.future = job.future
             w.deadline = time.monotonic() + self._timeout if self._timeout else float("inf")
 
-    def _replace(self, w: _Worker) -> None:
+    def _retire(self, w: _Worker, error: BaseException | None) -> None:
+        """Stop ``w``, fail its task with ``error`` (when it had one), and start a replacement."""
         if w.process.is_alive():
             w.process.kill()
-        w.process.join(5)
+        w.process.join(30)  # a crashing process may still be writing its core dump
         w.conn.close()
-        if not self._closing:
-            fresh = self._start()
+        if w.future is not None and error is not None:
+            w.future.set_exception(error)
+        if not w.ready:
+            self._start_failures += 1
+            if self._start_failures >= MAX_START_FAILURES:
+                raise PoolBroken(
+                    f"worker processes die before they start ({_exit_reason(w.process.exitcode)}). They re-import "
+                    "the program that started bench: run it as `python -m bench` or from a script file, not from "
+                    "standard input or a notebook cell."
+                )
+        else:
+            self._start_failures = 0
+        fresh = self._start() if not self._closing else None
+        if fresh is not None:
             w.process, w.conn = fresh.process, fresh.conn
-        w.future, w.deadline = None, float("inf")
+        w.ready, w.future, w.deadline = False, None, float("inf")
 
     def _busy(self) -> bool:
         with self._lock:
             return bool(self._queue) or any(w.future is not None for w in self._workers)
 
-    def _manage(self) -> None:
-        while True:
-            if self._closing and not self._busy():
-                break
-            self._dispatch()
-            busy = [w for w in self._workers if w.future is not None]
-            deadline = min((w.deadline for w in busy), default=float("inf"))
-            wait_for = None if deadline == float("inf") else max(0.0, deadline - time.monotonic())
-            waitables = [self._wake_r] + [w.conn for w in busy] + [w.process.sentinel for w in busy]
-            ready = connection.wait(waitables, timeout=wait_for)
-            if self._wake_r in ready:
-                while self._wake_r.poll():
-                    self._wake_r.recv()
-            now = time.monotonic()
-            for w in busy:
-                future = w.future
-                assert future is not None
-                if w.conn in ready or w.conn.poll():
-                    try:
-                        ok, value = w.conn.recv()
-                    except (EOFError, OSError):
-                        w.process.join(30)  # a crashing process may still be writing its core dump
-                        ok, value = False, WorkerDied(_exit_reason(w.process.exitcode))
-                    w.future, w.deadline = None, float("inf")
+    def _step(self) -> None:
+        self._dispatch()
+        live = [w for w in self._workers if not w.conn.closed]
+        deadline = min((w.deadline for w in live), default=float("inf"))
+        wait_for = None if deadline == float("inf") else max(0.0, deadline - time.monotonic())
+        waitables = [self._wake_r] + [w.conn for w in live] + [w.process.sentinel for w in live]
+        ready = connection.wait(waitables, timeout=wait_for)
+        if self._wake_r in ready:
+            while self._wake_r.poll():
+                self._wake_r.recv()
+        now = time.monotonic()
+        for w in live:
+            if w.conn in ready:
+                try:
+                    message = w.conn.recv()
+                except (EOFError, OSError):
+                    self._retire(w, WorkerDied(_exit_reason(self._exit_code(w))))
+                    continue
+                if message == READY:
+                    w.ready = True
+                    continue
+                ok, value = message
+                future, w.future, w.deadline = w.future, None, float("inf")
+                if future is not None:
                     future.set_result(value) if ok else future.set_exception(value)
-                    if not ok and isinstance(value, WorkerDied):
-                        self._replace(w)
-                elif not w.process.is_alive():
-                    self._replace(w)
-                    future.set_exception(WorkerDied(_exit_reason(w.process.exitcode)))
-                elif now >= w.deadline:
-                    self._replace(w)
-                    future.set_exception(TaskTimeout(f"timed out after {self._timeout:g} s (--task-timeout)"))
+            elif w.process.sentinel in ready:
+                self._retire(w, WorkerDied(_exit_reason(self._exit_code(w))))
+            elif w.future is not None and now >= w.deadline:
+                self._retire(w, TaskTimeout(f"timed out after {self._timeout:g} s (--task-timeout)"))
+
+    @staticmethod
+    def _exit_code(w: _Worker) -> int | None:
+        w.process.join(30)
+        return w.process.exitcode
+
+    def _run(self) -> None:
+        try:
+            while not (self._closing and not self._busy()):
+                self._step()
+        except BaseException as exc:  # never leave a future waiting forever: fail them all with the reason
+            with self._lock:
+                self._broken = exc
+                jobs = list(self._queue)
+                self._queue.clear()
+            for job in jobs:
+                if job.started or job.future.set_running_or_notify_cancel():
+                    job.future.set_exception(exc)
+            for w in self._workers:
+                if w.future is not None and not w.future.done():
+                    w.future.set_exception(exc)
+                    w.future = None
         for w in self._workers:
             try:
                 w.conn.send(None)
-            except OSError:
+            except (OSError, ValueError):
                 pass
         for w in self._workers:
             w.process.join(10)

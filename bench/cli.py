@@ -216,7 +216,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             )
     if result.failed:
         raise ParameterError(f"{len(result.failed)} task(s) failed; the baseline cannot be checked (see above).")
-    gated = tuple(dict.fromkeys(baseline.metrics.metric))
+    from bench.compare import HEADLINE
+
+    kept = set(baseline.metrics.metric)
+    gated = tuple(m for m in HEADLINE if m in kept) + tuple(sorted(kept - set(HEADLINE)))
     comparison = compare(baseline.metrics, result.metrics, metrics=gated, tolerance=args.tolerance)
     print(to_text(comparison, markdown=args.markdown), end="")
     same = comparison.table.change.fillna(0).abs().max() == 0 if len(comparison.table) else True

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from bench import registry
-from bench.backends import TaskTimeout, WorkerDied
+from bench.backends import PoolBroken, TaskTimeout, WorkerDied
 from bench.config import DetectorSpec
 from bench.errors import BenchError, FailFastError
 from bench.results import RunStore, Slot, safe_component, write_json
@@ -328,6 +328,8 @@ def run_tasks(
     def collect(fut: Future[Any], i: int) -> None:
         try:
             record, scores = fut.result()
+        except PoolBroken:
+            raise  # the environment, not the task: nothing is recorded, the run stops with the reason
         except (TaskTimeout, WorkerDied) as exc:
             record, scores = failed_record(tasks[i], exc, "timeout" if isinstance(exc, TaskTimeout) else "crash"), None
         except Exception as exc:  # the executor lost the task (a remote worker died, ...)

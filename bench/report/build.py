@@ -29,6 +29,7 @@ from bench.report.html import Figure, SeriesSection, write_html
 from bench.report.metricinfo import higher_is_better, label
 from bench.report.paper import DEFAULT_COLUMNS, paper_tables, parse_columns, series_groups
 from bench.report.render import to_csv, to_latex, to_markdown
+from bench.report.summary import completeness_labels
 from bench.results import RunStore, read_metrics, safe_component, write_text
 from bench.series import Series
 
@@ -117,7 +118,15 @@ def build_report(
     # ----------------------------------------------------------------- tables
     cols = parse_columns(columns) if columns else None
     published = published_rows(config) if set(metrics.metric) & {"nab_standard"} else None
-    tables = paper_tables(metrics, cols, groups=series_groups(series), published=published, baselines=baselines)
+    marked = completeness_labels(metrics)  # rows with failed series: "lstm (57/58)" in every table
+    labelled = metrics.assign(detector=metrics.detector.map(lambda d: marked.get(d, d)))
+    tables = paper_tables(
+        labelled,
+        cols,
+        groups=series_groups(series),
+        published=published,
+        baselines=tuple(marked.get(b, b) for b in baselines),
+    )
     for name, text in (
         ("tables.md", to_markdown(tables)),
         ("tables.tex", to_latex(tables, standalone=standalone)),

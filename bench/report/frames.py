@@ -29,8 +29,12 @@ def check_frame(metrics: pd.DataFrame, what: str = "metrics") -> None:
 
 
 def is_aggregate(series: pd.Series) -> pd.Series:
-    """Boolean mask of the evaluator's aggregate rows (``(mean)``, ``(pooled)``, ``(total)``, ``(corpus)``)."""
-    return series.isin([f"({a})" for a in AGGREGATES])
+    """Boolean mask of the evaluator's aggregate rows: ``(mean)``, ``(pooled)``, ``(total)``, ``(corpus)``, ``(count)``.
+
+    Every aggregate's name is in parentheses (a series name from a file never is).
+    """
+    s = series.astype(str)
+    return s.str.startswith("(") & s.str.endswith(")")
 
 
 def series_rows(metrics: pd.DataFrame) -> pd.DataFrame:
