@@ -50,10 +50,18 @@ class ReportResult:
 
 
 def chance_baselines(rows: Sequence[str]) -> tuple[str, ...]:
-    """Rows whose detector is a chance-level sanity baseline (``random``, ``null``): never marked best."""
+    """Rows whose detector is a chance-level sanity baseline (``random``, ``null``, a plug-in that says so).
+
+    They are never marked best. Registered detectors are known by name, so no
+    heavy module (torch) is imported to ask.
+    """
     out = []
     for r in rows:
         name = r.split("[")[0].split("+")[0]
+        if name in registry.DETECTORS:
+            if name in registry.SANITY_BASELINES:
+                out.append(r)
+            continue
         try:
             if getattr(registry.get_detector_class(name), "chance_level", False):
                 out.append(r)
@@ -63,12 +71,15 @@ def chance_baselines(rows: Sequence[str]) -> tuple[str, ...]:
 
 
 def _scores(store: RunStore, config: Any, series: list[Series]) -> dict[tuple[str, str, int], tuple[np.ndarray, Any]]:
-    """(dataset/series key, row, seed) -> (scores, item) for every stored, successful task."""
+    """(dataset/series key, row, seed) -> (scores, item) for every stored, successful task.
+
+    A report shows what the folder holds, even when it was computed with older code.
+    """
     from bench.pipeline import scored_items, stored_records
     from bench.runner import plan
 
     tasks = plan(config.rows, config.seeds, series)
-    items, _ = scored_items(store, config, series, tasks, stored_records(store, tasks))
+    items, _ = scored_items(store, config, series, tasks, stored_records(store, tasks, strict=False))
     return {(it.series.key, it.row, it.seed): (it.scores, it) for it in items}
 
 
