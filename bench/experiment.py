@@ -169,6 +169,53 @@ def read(path: str | Path) -> RunConfig:
         raise type(exc)(f"{path}: {exc}") from None
 
 
+def _tables(doc: Mapping[str, Any], key: str, valid: Sequence[str], path: Path, text: str) -> list[dict[str, Any]]:
+    """The ``[[key]]`` tables of the file, each checked for unknown keys and a ``name``."""
+    out = []
+    for i, table in enumerate(_expect(doc.get(key, []), list, f"[[{key}]]", path, text, key)):
+        _check_keys(_expect(table, dict, f"[[{key}]]", path, text, key), valid, f"{key} {i + 1}", path, text)
+        if "name" not in table:
+            raise ParameterError(f"{path}: {key} {i + 1} has no name. Valid keys: {', '.join(valid)}.")
+        _expect(table["name"], str, f"{key} name", path, text, "name")
+        out.append(table)
+    return out
+
+
+def _with_line(exc: ParameterError, keys: Sequence[str], fallback: str, path: Path, text: str) -> ParameterError:
+    """``exc`` prefixed with the file and the line of the key it names (else of ``fallback``)."""
+    key = next((k for k in keys if f"'{k}'" in str(exc) or f".{k}=" in str(exc)), fallback)
+    return ParameterError(f"{path}{_line(text, key)}: {exc}")
+
+
+def _detector_specs(doc: Mapping[str, Any], path: Path, text: str) -> list[DetectorSpec]:
+    specs: list[DetectorSpec] = []
+    for d in _tables(doc, "detector", DETECTOR_KEYS, path, text):
+        name, post = _row(d["name"])
+        post += list(_expect(d.get("post", []), list, "post", path, text, "post"))
+        params = _expect(d.get("params", {}), dict, "params", path, text, "params")
+        grid = {k: (v if isinstance(v, list) else [v]) for k, v in params.items()}
+        alias = d.get("alias")
+        if alias is not None:
+            _expect(alias, str, "alias", path, text, "alias")
+        post_params = _expect(d.get("post_params", {}), dict, "post_params", path, text, "post_params")
+        try:
+            specs += detector_specs(name, grid, alias=alias, post=post, post_params=post_params)
+        except ParameterError as exc:
+            raise _with_line(exc, list(grid), name, path, text) from None
+    return specs
+
+
+def _dataset_specs(doc: Mapping[str, Any], path: Path, text: str) -> list[DatasetSpec]:
+    datasets: list[DatasetSpec] = []
+    for d in _tables(doc, "dataset", DATASET_KEYS, path, text):
+        opts = _expect(d.get("options", {}), dict, "options", path, text, "options")
+        try:
+            datasets.append(dataset_spec(d["name"], opts))
+        except ParameterError as exc:
+            raise _with_line(exc, list(opts), "name", path, text) from None
+    return datasets
+
+
 def _read(path: Path) -> RunConfig:
     try:
         text = path.read_text(encoding="utf-8")
@@ -181,41 +228,8 @@ def _read(path: Path) -> RunConfig:
     _check_keys(doc, TOP_KEYS, "the file", path, text)
     if "seed" in doc and "seeds" in doc:
         raise ParameterError(f"{path}{_line(text, 'seed')}: give either seed or seeds, not both.")
-    specs: list[DetectorSpec] = []
-    for i, d in enumerate(_expect(doc.get("detector", []), list, "[[detector]]", path, text, "detector")):
-        _check_keys(
-            _expect(d, dict, "[[detector]]", path, text, "detector"), DETECTOR_KEYS, f"detector {i + 1}", path, text
-        )
-        if "name" not in d:
-            raise ParameterError(f"{path}: detector {i + 1} has no name. Valid keys: {', '.join(DETECTOR_KEYS)}.")
-        name, post = _row(_expect(d["name"], str, "detector name", path, text, "name"))
-        post += list(_expect(d.get("post", []), list, "post", path, text, "post"))
-        grid = {
-            k: (v if isinstance(v, list) else [v])
-            for k, v in _expect(d.get("params", {}), dict, "params", path, text, "params").items()
-        }
-        alias = d.get("alias")
-        if alias is not None:
-            _expect(alias, str, "alias", path, text, "alias")
-        post_params = _expect(d.get("post_params", {}), dict, "post_params", path, text, "post_params")
-        try:
-            specs += detector_specs(name, grid, alias=alias, post=post, post_params=post_params)
-        except ParameterError as exc:
-            key = next((k for k in grid if f"'{k}'" in str(exc) or f".{k}=" in str(exc)), name)
-            raise ParameterError(f"{path}{_line(text, key)}: {exc}") from None
-    datasets: list[DatasetSpec] = []
-    for i, d in enumerate(_expect(doc.get("dataset", []), list, "[[dataset]]", path, text, "dataset")):
-        _check_keys(
-            _expect(d, dict, "[[dataset]]", path, text, "dataset"), DATASET_KEYS, f"dataset {i + 1}", path, text
-        )
-        if "name" not in d:
-            raise ParameterError(f"{path}: dataset {i + 1} has no name. Valid keys: {', '.join(DATASET_KEYS)}.")
-        opts = _expect(d.get("options", {}), dict, "options", path, text, "options")
-        try:
-            datasets.append(dataset_spec(_expect(d["name"], str, "dataset name", path, text, "name"), opts))
-        except ParameterError as exc:
-            key = next((k for k in opts if f"'{k}'" in str(exc) or f".{k}=" in str(exc)), "name")
-            raise ParameterError(f"{path}{_line(text, key)}: {exc}") from None
+    specs = _detector_specs(doc, path, text)
+    datasets = _dataset_specs(doc, path, text)
     seeds = doc["seeds"] if "seeds" in doc else [doc.get("seed", 0)]
     _expect(seeds, list, "seeds", path, text, "seeds")
     metrics = doc.get("metrics")

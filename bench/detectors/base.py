@@ -10,7 +10,6 @@ first. Detectors without ``_update`` have no ``update`` attribute at all.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -18,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from bench.errors import DataError, NotFittedError, ParameterError
+from bench.estimator import Estimator
 
 
 def as_values(X: ArrayLike, *, owner: str = "input", min_length: int = 1, why: str = "") -> NDArray[np.float64]:
@@ -48,7 +48,7 @@ def as_values(X: ArrayLike, *, owner: str = "input", min_length: int = 1, why: s
     return np.ascontiguousarray(arr)
 
 
-class Detector:
+class Detector(Estimator):
     """Base class of every detector.
 
     Class attributes describe capabilities, read by the runner and the
@@ -68,47 +68,6 @@ class Detector:
 
     causal: ClassVar[bool] = True
     multivariate: ClassVar[bool] = True
-
-    # ----------------------------------------------------------------- params
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [
-            p.name
-            for p in sig.parameters.values()
-            if p.name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-
-    @classmethod
-    def default_params(cls) -> dict[str, Any]:
-        """Every hyperparameter with its default value."""
-        sig = inspect.signature(cls.__init__)
-        return {name: sig.parameters[name].default for name in cls._param_names()}
-
-    def get_params(self) -> dict[str, Any]:
-        """The hyperparameters exactly as given to ``__init__``."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> Detector:
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ParameterError(f"{type(self).__name__} has no parameter {name!r}. Valid: {', '.join(valid)}.")
-            setattr(self, name, value)
-        return self
-
-    def clone(self) -> Detector:
-        """An unfitted copy with the same hyperparameters."""
-        return type(self)(**self.get_params())
-
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({params})"
-
-    @classmethod
-    def _test_params(cls) -> dict[str, Any]:
-        """Cheap hyperparameters for the conformance battery (override when the defaults are slow)."""
-        return {}
 
     # ------------------------------------------------------------- contract
     def min_length(self) -> int:

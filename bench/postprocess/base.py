@@ -10,14 +10,14 @@ everyone, in the style of :class:`bench.detectors.base.Detector`.
 
 from __future__ import annotations
 
-import inspect
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from bench.detectors.base import as_values
-from bench.errors import DataError, NotFittedError, ParameterError
+from bench.errors import DataError, NotFittedError
+from bench.estimator import Estimator
 
 
 def as_scores(scores: ArrayLike, *, owner: str, what: str = "scores") -> NDArray[np.float64]:
@@ -41,7 +41,7 @@ def as_scores(scores: ArrayLike, *, owner: str, what: str = "scores") -> NDArray
     return np.ascontiguousarray(arr)
 
 
-class PostProcessor:
+class PostProcessor(Estimator):
     """Base class of every score post-processor.
 
     The contract, shared with the detectors' ``fit``/``score``/``update``:
@@ -101,47 +101,6 @@ class PostProcessor:
 
     causal: ClassVar[bool] = True
     needs_values: ClassVar[bool] = False
-
-    # ----------------------------------------------------------------- params
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [
-            p.name
-            for p in sig.parameters.values()
-            if p.name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-
-    @classmethod
-    def default_params(cls) -> dict[str, Any]:
-        """Every hyperparameter with its default value."""
-        sig = inspect.signature(cls.__init__)
-        return {name: sig.parameters[name].default for name in cls._param_names()}
-
-    def get_params(self) -> dict[str, Any]:
-        """The hyperparameters exactly as given to ``__init__``."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> PostProcessor:
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ParameterError(f"{type(self).__name__} has no parameter {name!r}. Valid: {', '.join(valid)}.")
-            setattr(self, name, value)
-        return self
-
-    def clone(self) -> PostProcessor:
-        """An unfitted copy with the same hyperparameters."""
-        return type(self)(**self.get_params())
-
-    def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({params})"
-
-    @classmethod
-    def _test_params(cls) -> dict[str, Any]:
-        """Cheap hyperparameters for the conformance battery (override when the defaults are slow)."""
-        return {}
 
     # ------------------------------------------------------------- contract
     def _check_values(self, values: ArrayLike | None, n: int) -> NDArray[np.float64] | None:
