@@ -108,12 +108,32 @@ class Task:
         return f"{self.detector.alias} seed={self.seed} {self.series.key}"
 
 
+@dataclass(frozen=True)
+class _Resolved:
+    params: dict[str, Any]
+    version: str
+    detector_dir: str
+
+
+_RESOLVED: dict[str, _Resolved] = {}
+
+
+def _resolve(raw: DetectorSpec) -> _Resolved:
+    """Full parameters, code version and folder of a raw detector spec (cached: a grid has many tasks per spec)."""
+    cache_key = _canonical({"detector": raw.name, "params": dict(raw.params)})
+    if cache_key not in _RESOLVED:
+        params = resolved_params(raw)
+        version = code_version(registry.get_detector_class(raw.name))
+        params_hash = hashlib.sha256(_canonical({"detector": raw.name, "params": params}).encode()).hexdigest()[:10]
+        _RESOLVED[cache_key] = _Resolved(params, version, f"{safe_component(raw.name)}-{params_hash}")
+    return _RESOLVED[cache_key]
+
+
 def make_task(spec: DetectorSpec, seed: int, series: Series) -> Task:
     """The task with its key and its slot in a run folder (see the module docstring)."""
     raw = spec.raw
-    params = resolved_params(raw)
-    version = code_version(registry.get_detector_class(raw.name))
-    params_hash = hashlib.sha256(_canonical({"detector": raw.name, "params": params}).encode()).hexdigest()[:10]
+    r = _resolve(raw)
+    params, version = r.params, r.version
     key = hashlib.sha256(
         _canonical(
             {
@@ -127,7 +147,7 @@ def make_task(spec: DetectorSpec, seed: int, series: Series) -> Task:
             }
         ).encode()
     ).hexdigest()
-    slot = Slot(f"{safe_component(raw.name)}-{params_hash}", seed, series.dataset, series.name)
+    slot = Slot(r.detector_dir, seed, series.dataset, series.name)
     return Task(raw, params, seed, series, key, slot, version)
 
 

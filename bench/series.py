@@ -109,7 +109,11 @@ class Series:
 
         Two series with the same fingerprint give the same task results; a
         changed file changes it, so cached results of the old data are not reused.
+        Computed once per series (a series is immutable).
         """
+        cached = self.__dict__.get("_fingerprint")
+        if cached is not None:
+            return str(cached)
         h = hashlib.sha256()
         h.update(np.ascontiguousarray(self.values, dtype="<f8").tobytes())
         h.update(str(self.values.shape).encode())
@@ -117,6 +121,7 @@ class Series:
         if self.timestamps is not None:
             h.update(np.asarray(self.timestamps).astype("datetime64[ns]").astype("<i8").tobytes())
         h.update(repr((self.events, self.train_end)).encode())
+        object.__setattr__(self, "_fingerprint", h.hexdigest())
         return h.hexdigest()
 
     @property
