@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from bench.detectors._torch import resolve_device
-from bench.detectors.lstm import LSTMDetector, sliding_windows
+from bench.detectors.lstm import Forecaster, LSTMDetector, sliding_windows
 from bench.errors import DataError, ParameterError
 from bench.testing import sine_with_spikes
 
@@ -72,7 +72,11 @@ def test_parameters_are_checked_in_fit_with_clear_errors() -> None:
         LSTMDetector(window_size=0).fit(x)
     with pytest.raises(ParameterError, match="validation_fraction"):
         LSTMDetector(validation_fraction=1.5).fit(x)
-    with pytest.raises(DataError, match=r"needs at least 52 points \(window_size=50 \+ 2\); got 40"):
+    with pytest.raises(ParameterError, match="lstm_window must be an integer >= 1; got 0"):
+        LSTMDetector(lstm_window=0).fit(x)
+    with pytest.raises(ParameterError, match="highway must be True or False; got 'yes'"):
+        LSTMDetector(highway="yes").fit(x)
+    with pytest.raises(DataError, match=r"needs at least 102 points \(window_size=100 \+ 2\); got 40"):
         LSTMDetector().fit(x[:40])
 
 
@@ -95,3 +99,59 @@ def test_centred_windows_recover_after_a_level_shift() -> None:
     assert centred[450] > 5 * np.median(centred[320:440])
     assert np.median(centred[late]) < 2 * np.median(centred[320:440])
     assert np.median(levels[late]) > np.median(centred[late])
+
+
+def test_the_lstm_reads_only_its_last_lstm_window_points_and_the_highway_all() -> None:
+    torch.manual_seed(0)
+    a = torch.randn(3, 10, 1)
+    b = a.clone()
+    b[:, :6, :] += 1.0  # change the 6 oldest points only
+    plain = Forecaster(1, 8, 1, 0.0, lstm_window=4)
+    with_highway = Forecaster(1, 8, 1, 0.0, lstm_window=4, window=10)
+    with torch.no_grad():
+        assert torch.equal(plain(a), plain(b))
+        assert not torch.equal(with_highway(a), with_highway(b))
+
+
+def test_lstm_window_is_capped_at_the_window_and_the_old_model_is_one_setting_away() -> None:
+    x, _ = sine_with_spikes()
+    det = LSTMDetector(**SMALL).fit(x[:300])  # default lstm_window=25 > window_size=10
+    assert det.model_.lstm_window == 10 and det.model_.highway is not None
+    old = LSTMDetector(**SMALL, lstm_window=None, highway=False).fit(x[:300])
+    assert old.model_.lstm_window == 10 and old.model_.highway is None
+    assert not np.array_equal(det.score(x), old.score(x))
+
+
+def test_the_highway_learns_a_seasonal_pattern_the_small_lstm_misses() -> None:
+    # period 24 and a window of 48: the next change is the change 24 steps back, a linear rule
+    t = np.arange(700)
+    noise = 0.05 * np.random.default_rng(4).standard_normal(700)
+    x = np.sin(2 * np.pi * t / 24) + 0.5 * np.sin(2 * np.pi * t / 8) + noise
+    params = {"window_size": 48, "hidden_size": 8, "epochs": 10, "device": "cpu"}
+    with_highway = LSTMDetector(**params).fit(x)
+    plain = LSTMDetector(**params, highway=False).fit(x)
+    assert with_highway.best_val_loss_ < 0.5 * plain.best_val_loss_
+
+
+def test_fused_adam_trains_like_the_default_loop() -> None:
+    from bench.detectors._torch import train_seeded
+
+    x, _ = sine_with_spikes()
+    inputs = sliding_windows(x[:300, None], 10)
+    runs = [
+        train_seeded(
+            lambda: Forecaster(1, 8, 1, 0.0, lstm_window=10, window=10),
+            inputs,
+            x[10:300, None],
+            epochs=5,
+            batch_size=32,
+            learning_rate=3e-3,
+            seed=0,
+            device="cpu",
+            fused=fused,
+        )[1]
+        for fused in (False, True)
+    ]
+    losses = [[h["train_loss"] for h in history] for history in runs]
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4)
+    assert losses[1][-1] < losses[1][0]

@@ -45,6 +45,7 @@ def train_seeded(
     device: str,
     n_val: int = 0,
     patience: int | None = None,
+    fused: bool = False,
 ) -> tuple[torch.nn.Module, list[dict[str, float]], float]:
     """Adam on mean squared error, mini-batches shuffled by ``seed``; returns (model, history, best loss).
 
@@ -53,7 +54,11 @@ def train_seeded(
     state untouched. With ``n_val > 0`` the last ``n_val`` rows are held out,
     training stops after ``patience`` epochs without a better validation loss,
     and the best epoch's weights are restored; otherwise all epochs run and
-    the monitored loss is the training loss.
+    the monitored loss is the training loss. ``fused=True`` asks for Adam's
+    fused kernel (one loop over all parameters in C++: about a fifth of a
+    small LSTM's training time saved on CPU); its arithmetic differs from the
+    default loop in the last bits, and torch versions without it (before
+    2.4 on CPU) fall back to the default loop.
     """
     with torch.random.fork_rng(devices=[] if device == "cpu" else None):
         torch.manual_seed(seed)
@@ -63,7 +68,7 @@ def train_seeded(
         yt = torch.as_tensor(np.ascontiguousarray(targets), dtype=torch.float32, device=device)
         n_train = xt.shape[0] - n_val
         x_train, y_train, x_val, y_val = xt[:n_train], yt[:n_train], xt[n_train:], yt[n_train:]
-        optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
+        optimiser = _adam(model, learning_rate, fused)
         loss_fn = torch.nn.MSELoss()
         best_loss, best_state, stale = float("inf"), None, 0
         history: list[dict[str, float]] = []
@@ -97,3 +102,12 @@ def train_seeded(
             model.load_state_dict(best_state)
     model.eval()
     return model, history, best_loss if patience is not None else history[-1]["train_loss"]
+
+
+def _adam(model: torch.nn.Module, learning_rate: float, fused: bool) -> torch.optim.Optimizer:
+    if fused:
+        try:
+            return torch.optim.Adam(model.parameters(), lr=learning_rate, fused=True)
+        except (RuntimeError, TypeError):  # no fused kernel for this torch version or device
+            pass
+    return torch.optim.Adam(model.parameters(), lr=learning_rate)

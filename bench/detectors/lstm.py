@@ -2,10 +2,13 @@
 
 The method of Malhotra et al., "Long Short Term Memory Networks for Anomaly
 Detection in Time Series" (ESANN 2015), in its common single-step form (as in
-PyOD's ``ts_lstm``): an LSTM reads ``x[t-W:t]`` and predicts ``x[t]`` (all
+PyOD's ``ts_lstm``): an LSTM reads the recent past and predicts ``x[t]`` (all
 channels); the anomaly score of ``x[t]`` is the L2 norm over channels of the
 prediction error, in units of the training part's per-channel standard
-deviation.
+deviation. By default a linear autoregressive "highway" over the whole window
+is added to the LSTM's prediction, as in LSTNet (Lai, Chang, Yang & Liu,
+"Modeling Long- and Short-Term Temporal Patterns with Deep Neural Networks",
+SIGIR 2018); see :class:`LSTMDetector` for why and what it changes.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from bench.detectors._torch import resolve_device, standardiser, train_seeded
 from bench.detectors.base import Detector, check_positive_int, fill_warmup
 from bench.errors import ParameterError
 
+#: Windows per forward pass when scoring (bounds memory).
+SCORE_CHUNK = 4096
+
 
 def sliding_windows(X: NDArray[np.float64], window: int) -> NDArray[np.float64]:
     """``(n - window, window, d)`` view: row i is ``X[i : i + window]``, the input that predicts ``X[i + window]``."""
@@ -28,10 +34,19 @@ def sliding_windows(X: NDArray[np.float64], window: int) -> NDArray[np.float64]:
 
 
 class Forecaster(torch.nn.Module):
-    """LSTM layers, then a linear map from the last hidden state to the next point."""
+    """An LSTM over the window's last ``lstm_window`` points, a linear head, plus the highway.
 
-    def __init__(self, n_features: int, hidden: int, layers: int, dropout: float) -> None:
+    The head maps the last hidden state to the ``d`` channels; the highway
+    (when ``window > 0``) is a linear map of the whole flattened ``(window,
+    d)`` input, added to the head's output.
+    """
+
+    def __init__(
+        self, n_features: int, hidden: int, layers: int, dropout: float, *, lstm_window: int, window: int = 0
+    ) -> None:
         super().__init__()
+        self.lstm_window = lstm_window
+        self.highway = torch.nn.Linear(window * n_features, n_features) if window else None
         self.lstm = torch.nn.LSTM(
             n_features,
             hidden,
@@ -42,21 +57,36 @@ class Forecaster(torch.nn.Module):
         self.head = torch.nn.Linear(hidden, n_features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out, _ = self.lstm(x)
-        return self.head(out[:, -1, :])
+        out, _ = self.lstm(x[:, -self.lstm_window :, :])
+        y = self.head(out[:, -1, :])
+        if self.highway is not None:
+            y = y + self.highway(x.reshape(x.shape[0], -1))
+        return y
 
 
 class LSTMDetector(Detector):
-    """Forecast the next point from the last ``window_size`` points with an LSTM; score = error.
+    """Forecast the next point from the last ``window_size`` points with an LSTM (and a linear highway); score = error.
 
     Parameters
     ----------
     window_size
         W, the number of past points the model reads. The first W points of
-        any scored series have no prediction: they get the lowest score of the
-        series (``n_warmup_ = W``).
+        any scored series have no prediction: they score 0.0, the lowest
+        score (``n_warmup_ = W``).
+    lstm_window
+        The LSTM reads the last ``min(lstm_window, window_size)`` points of
+        the window (``None``: all W). Its cost grows with this length, and
+        the trained LSTM's memory is short: with a window of 100, reading all
+        100 points instead of the last 50 changed no yahoo-synth score by
+        more than 1.2e-4, and reading 25 gave the same quality on NAB and
+        yahoo-synth.
+    highway
+        Add a linear map of the whole window (LSTNet's autoregressive
+        highway) to the LSTM's prediction. It learns seasonal and long-range
+        linear structure that the small LSTM does not pick up in the few
+        hundred training windows a series offers.
     hidden_size, num_layers, dropout
-        The LSTM (seed architecture: 64 units, 2 layers).
+        The LSTM.
     epochs, batch_size, learning_rate
         Adam, mean squared error, mini-batches shuffled by the seed.
     validation_fraction, patience
@@ -75,21 +105,60 @@ class LSTMDetector(Detector):
         Seeds weight initialisation and shuffling; same seed, same scores
         bit for bit on CPU.
 
+    Notes
+    -----
     Normalisation (per-channel mean and standard deviation) is fitted on the
     training data only; a constant channel gets standard deviation 1.
     The detector is causal: the score of ``x[t]`` uses ``x[t-W : t+1]`` only.
+
+    Defaults, and what they replaced (``window_size=50, lstm_window=None,
+    highway=False, hidden_size=64, num_layers=2, batch_size=64,
+    learning_rate=1e-3``, which gives the old model back up to float32
+    rounding: Adam now runs its fused kernel),
+    measured with ``benchmarks/bench_lstm.py`` and the anomaly likelihood
+    post-processor, mean ± std over seeds 0, 1, 2:
+
+    =================================  ===============  ===============
+    metric                             old default      new default
+    =================================  ===============  ===============
+    NAB standard, +likelihood          58.1 ± 1.0       59.3 ± 1.2
+    NAB reward_low_FP, +likelihood     47.8 ± 1.5       49.6 ± 0.5
+    NAB reward_low_FN, +likelihood     63.7 ± 0.9       64.7 ± 1.2
+    NAB standard, raw                  16.4 ± 0.5       14.6 ± 0.3
+    NAB AUC-PR / VUS-PR, raw           0.155 / 0.186    0.198 / 0.235
+    yahoo-synth VUS-PR, +likelihood    0.640 ± 0.020    0.651 ± 0.027
+    yahoo-synth VUS-PR, raw            0.514 ± 0.003    0.632 ± 0.013
+    yahoo-synth AUC-PR, raw            0.224 ± 0.005    0.429 ± 0.004
+    NAB fit + score, CPU seconds       222              25
+    =================================  ===============  ===============
+
+    (CPU seconds: all 58 NAB series, one thread, seed 0: fit 172 -> 23.5,
+    score 51 -> 1.5.) The gain in quality comes from the highway and the
+    longer window it reads: the same model with the LSTM reduced to a
+    constant (``lstm_window=1``: it reads only the centred last value,
+    always 0) scores within seed noise of it (NAB +likelihood 59.3 ± 1.0,
+    yahoo-synth VUS-PR +likelihood 0.640 ± 0.028, raw 0.625 ± 0.024), and so
+    does ``hidden_size=32``. Without the highway, the small LSTM is worse
+    than the old large one (yahoo-synth VUS-PR +likelihood 0.565 ± 0.024 at
+    window 50). The speed comes from the small LSTM (16 units, 1 layer,
+    reading 25 points: about 90x fewer multiply-adds per window than 64 x 2
+    over 50), from Adam's fused kernel (15-35% of the training time), and
+    from more, smaller optimiser steps (batch 32, learning rate 3e-3), which
+    train the highway in as many epochs as before.
     """
 
     def __init__(
         self,
         *,
-        window_size: int = 50,
-        hidden_size: int = 64,
-        num_layers: int = 2,
+        window_size: int = 100,
+        lstm_window: int | None = 25,
+        highway: bool = True,
+        hidden_size: int = 16,
+        num_layers: int = 1,
         dropout: float = 0.0,
         epochs: int = 30,
-        batch_size: int = 64,
-        learning_rate: float = 1e-3,
+        batch_size: int = 32,
+        learning_rate: float = 3e-3,
         validation_fraction: float = 0.2,
         patience: int = 5,
         centre_windows: bool = True,
@@ -97,6 +166,8 @@ class LSTMDetector(Detector):
         seed: int = 0,
     ) -> None:
         self.window_size = window_size
+        self.lstm_window = lstm_window
+        self.highway = highway
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.dropout = dropout
@@ -123,6 +194,10 @@ class LSTMDetector(Detector):
         name = type(self).__name__
         for p in ("window_size", "hidden_size", "num_layers", "epochs", "batch_size", "patience"):
             check_positive_int(name, p, getattr(self, p))
+        if self.lstm_window is not None:
+            check_positive_int(name, "lstm_window", self.lstm_window)
+        if not isinstance(self.highway, (bool, np.bool_)):
+            raise ParameterError(f"{name}: highway must be True or False; got {self.highway!r}.")
         if not 0.0 <= float(self.validation_fraction) < 1.0:
             raise ParameterError(f"{name}: validation_fraction must be in [0, 1); got {self.validation_fraction!r}.")
         if not 0.0 <= float(self.dropout) < 1.0:
@@ -135,7 +210,7 @@ class LSTMDetector(Detector):
         self.device_ = resolve_device(self.device)
         self.mean_, self.std_ = standardiser(X)
         Z = (X - self.mean_) / self.std_
-        W = self.window_size
+        W = int(self.window_size)
         inputs = sliding_windows(Z, W)
         targets = Z[W:]
         if self.centre_windows:
@@ -145,17 +220,26 @@ class LSTMDetector(Detector):
         n_windows = inputs.shape[0]
         n_val = int(n_windows * self.validation_fraction) if n_windows >= 10 else 0
         d = X.shape[1]
+        steps = W if self.lstm_window is None else min(int(self.lstm_window), W)
         self.model_, self.history_, self.best_val_loss_ = train_seeded(
-            lambda: Forecaster(d, self.hidden_size, self.num_layers, self.dropout),
+            lambda: Forecaster(
+                d,
+                int(self.hidden_size),
+                int(self.num_layers),
+                float(self.dropout),
+                lstm_window=steps,
+                window=W if self.highway else 0,
+            ),
             inputs,
             targets,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            seed=self.seed,
+            epochs=int(self.epochs),
+            batch_size=int(self.batch_size),
+            learning_rate=float(self.learning_rate),
+            seed=int(self.seed),
             device=self.device_,
             n_val=n_val,
-            patience=self.patience,
+            patience=int(self.patience),
+            fused=True,
         )
         self.epochs_run_ = len(self.history_)
         self.n_warmup_ = W
@@ -164,21 +248,20 @@ class LSTMDetector(Detector):
     # ---------------------------------------------------------------- score
     def _predict(self, windows: NDArray[np.float64]) -> NDArray[np.float64]:
         """The model's prediction of the point after each ``(W, d)`` window, in normalised units."""
-        offset = windows[:, -1, :] if self.centre_windows else np.zeros((windows.shape[0], windows.shape[2]))
-        if self.centre_windows:
-            windows = windows - offset[:, None, :]
         out = np.empty((windows.shape[0], windows.shape[2]), dtype=np.float64)
-        chunk = 4096
-        with torch.no_grad():
-            for start in range(0, windows.shape[0], chunk):
-                batch = torch.as_tensor(
-                    np.ascontiguousarray(windows[start : start + chunk]), dtype=torch.float32, device=self.device_
-                )
-                out[start : start + chunk] = self.model_(batch).cpu().numpy()
-        return out + offset
+        with torch.inference_mode():
+            for start in range(0, windows.shape[0], SCORE_CHUNK):
+                block = windows[start : start + SCORE_CHUNK]
+                if self.centre_windows:
+                    block = block - block[:, -1:, :]
+                batch = torch.as_tensor(np.ascontiguousarray(block), dtype=torch.float32, device=self.device_)
+                out[start : start + SCORE_CHUNK] = self.model_(batch).cpu().numpy()
+        if self.centre_windows:
+            out += windows[:, -1, :]
+        return out
 
     def _score(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
-        W = self.window_size
+        W = int(self.window_size)
         Z = (X - self.mean_) / self.std_
         scores = np.zeros(X.shape[0], dtype=np.float64)
         pred = self._predict(sliding_windows(Z, W))
