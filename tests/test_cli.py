@@ -35,7 +35,10 @@ def test_run_on_yahoo_synth_writes_the_results_folder(tmp_path: Path, capsys) ->
     config = json.loads((out / "config.json").read_text())
     assert [d["alias"] for d in config["resolved"]] == ["lstm", "random", "null"]
     assert config["detectors"][0]["params"]["window_size"] == 20  # what the user set
-    assert config["resolved"][0]["params"]["num_layers"] == 2  # with every default filled in
+    from bench.detectors.lstm import LSTMDetector
+
+    defaults = LSTMDetector.default_params()
+    assert config["resolved"][0]["params"]["num_layers"] == defaults["num_layers"]  # with every default filled in
     assert config["resolved"][0]["seed_param"] == "seed" and config["seeds"] == [0]
     assert config["datasets"] == [{"name": "yahoo-synth", "options": {"n_series": 3, "length": 400}}]
     metrics = read_metrics(out / "metrics.csv")
