@@ -101,15 +101,15 @@ class RunConfig:
 
     @property
     def rows(self) -> tuple[DetectorSpec, ...]:
-        """The detectors, the sanity baselines not already named (when ``baselines``), and finding rows.
+        """The detectors, the sanity baselines not already rows (when ``baselines``), and finding rows.
 
         A row using a post-processor that is a benchmark finding (NAB's spatial
         rule) brings the rule alone on a constant detector (``null+spatial``),
         so the rule's share of that row's score stays visible.
         """
         rows = self.detectors
-        if self.baselines:
-            named = {d.name for d in self.detectors}
+        if self.baselines:  # the plain baseline rows, unless already there (random+likelihood is not random)
+            named = {d.alias for d in self.detectors}
             rows += tuple(DetectorSpec(b) for b in registry.SANITY_BASELINES if b not in named)
         for post, on in registry.FINDINGS.items():
             companion = DetectorSpec(on, {}, f"{on}+{post}", (PostSpec(post),))
