@@ -63,7 +63,6 @@ def save_baseline(
         "format": FORMAT,
         "name": name,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "from": f"python -m bench baseline save {run_dir} {name}",
         "check": f"python -m bench check {folder / (name + '.json')}",
         "environment": {k: session.get(k) for k in ("python", "machine", "packages", "git_commit")},
         "config": config.to_dict(),
