@@ -1,6 +1,8 @@
 """Dataset loaders, one module per source; each returns a list of :class:`bench.series.Series`.
 
-A loader is called as ``load(data_dir=None, *, progress=False) -> list[Series]``.
+A loader is called as ``load(data_dir=None, *, progress=False, **options) -> list[Series]``;
+its options are keyword-only parameters with annotations and defaults (``--param NAME.OPTION=VALUE``).
+A dataset is registered with its metadata in :data:`bench.registry.DATASETS`.
 """
 
 from __future__ import annotations

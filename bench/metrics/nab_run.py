@@ -36,7 +36,7 @@ def as_nab_stores(scores: NDArray[np.float64]) -> NDArray[np.float64]:
     [1.0, 0.123456789012]
     """
     values = np.asarray(scores, dtype=np.float64).tolist()
-    return np.array([float("%.12g" % v) for v in values], dtype=np.float64)  # twice as fast as np.char.mod
+    return np.array([float(f"{v:.12g}") for v in values], dtype=np.float64)  # twice as fast as np.char.mod
 
 
 def nab_rows(items: Iterable[tuple[Series, NDArray[np.float64], float]]) -> list[tuple[str, float]]:

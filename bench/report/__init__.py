@@ -1,1 +1,1 @@
-"""Reports: summary tables (Markdown, CSV, LaTeX) built from long-form metric records."""
+"""Reports: the run summary, paper tables, rank statistics, figures and the HTML page, from long-form metric records."""
