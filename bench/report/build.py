@@ -121,6 +121,10 @@ def build_report(
     series = load_series(config, data_dir=data_dir) if series is None else series
     by_key = {s.key: s for s in series}
     out = src / "report"
+    if out.is_dir():  # the report's own folder: rebuilt whole, so no figure of an earlier selection lingers
+        import shutil
+
+        shutil.rmtree(out)
     result = ReportResult(html=src / "report.html")
     rows = [r.alias for r in config.rows]
     baselines = chance_baselines(rows)
@@ -203,7 +207,7 @@ def build_report(
                         sc = scores[(s.key, row, seed)][0]
                         t = thr.get((ds, name, row), float("nan"))
                         traces[row] = plotting.Trace(sc, t, sc[s.train_end :] >= t if np.isfinite(t) else None)
-                stem = out / f"series_{safe_component(ds)}_{safe_component(name)}"
+                stem = out / f"series_{safe_component(ds)}_{safe_component(name.replace('/', '_'))}"
                 path = plotting.plot_series(s, traces, stem, fmt=fmt)
                 values = frames.one_series(metrics, ds, name, DEFAULT_COLUMNS)
                 note = f"seed {seed}; dashed line: the threshold ({config.threshold.describe()})"
