@@ -58,3 +58,14 @@ class Estimator:
     def _test_params(cls) -> dict[str, Any]:
         """Cheap hyperparameters for the conformance battery (override when the defaults are slow)."""
         return {}
+
+
+def check_params_contract(est: Estimator) -> None:
+    """The conformance check both batteries share: ``__init__`` stores hyperparameters and learns nothing."""
+    params = est.get_params()
+    again = type(est)(**params)
+    assert again.get_params() == params, "__init__ must store hyperparameters unchanged"
+    learned = [k for k in vars(est) if k.endswith("_") and not k.startswith("_")]
+    assert not learned, f"__init__ must not set learned attributes; found {learned}"
+    clone = est.clone()
+    assert clone is not est and clone.get_params() == params

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bench.errors import DataError, NotFittedError
+from bench.estimator import check_params_contract
 from bench.postprocess.checks import CHECKS as POSTPROCESSOR_CHECKS
 from bench.postprocess.checks import check_postprocessor
 
@@ -89,14 +90,7 @@ def _data() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
 
 
 def check_init_stores_params(make: Factory) -> None:
-    det = make()
-    params = det.get_params()
-    again = type(det)(**params)
-    assert again.get_params() == params, "__init__ must store hyperparameters unchanged"
-    learned = [k for k in vars(det) if k.endswith("_") and not k.startswith("_")]
-    assert not learned, f"__init__ must not set learned attributes; found {learned}"
-    clone = det.clone()
-    assert clone is not det and clone.get_params() == params
+    check_params_contract(make())
 
 
 def check_score_before_fit(make: Factory) -> None:
