@@ -155,3 +155,31 @@ def test_fused_adam_trains_like_the_default_loop() -> None:
     losses = [[h["train_loss"] for h in history] for history in runs]
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4)
     assert losses[1][-1] < losses[1][0]
+
+
+def test_scores_are_errors_in_units_of_a_fraction_of_the_training_range() -> None:
+    x, _ = sine_with_spikes()
+    x = x * 3 + 7
+    in_std = LSTMDetector(**SMALL, range_fraction=None).fit(x[:300])
+    in_range = LSTMDetector(**SMALL, range_fraction=0.4).fit(x[:300])
+    span = (x[:300].max() - x[:300].min()) / x[:300].std()  # the training range in standard deviations
+    assert in_range.unit_ == pytest.approx([0.4 * span])
+    # the unit does not touch training: the same model, the score divided by the unit
+    np.testing.assert_allclose(in_range.score(x), in_std.score(x) / (0.4 * span), rtol=1e-12)
+    assert in_range.update(x[300]) == pytest.approx(in_std.update(x[300]) / (0.4 * span), rel=1e-12)
+
+
+def test_each_channel_has_its_own_range_unit_and_a_constant_channel_keeps_one_std() -> None:
+    x, _ = sine_with_spikes()
+    X = np.column_stack((x, 10 * np.cos(np.arange(x.size) / 5), np.full(x.size, 2.0)))
+    det = LSTMDetector(**SMALL).fit(X[:300])
+    Z = (X[:300] - X[:300].mean(axis=0)) / np.where(X[:300].std(axis=0) > 0, X[:300].std(axis=0), 1.0)
+    expected = [0.4 * (Z[:, 0].max() - Z[:, 0].min()), 0.4 * (Z[:, 1].max() - Z[:, 1].min()), 1.0]
+    np.testing.assert_allclose(det.unit_, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [0, -0.5, float("nan"), "wide", True])
+def test_range_fraction_must_be_a_positive_number_or_none(bad: object) -> None:
+    x, _ = sine_with_spikes()
+    with pytest.raises(ParameterError, match="range_fraction must be a number > 0 or None"):
+        LSTMDetector(**SMALL, range_fraction=bad).fit(x[:300])
