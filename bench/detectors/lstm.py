@@ -5,10 +5,11 @@ Detection in Time Series" (ESANN 2015), in its common single-step form (as in
 PyOD's ``ts_lstm``): an LSTM reads the recent past and predicts ``x[t]`` (all
 channels); the anomaly score of ``x[t]`` is the L2 norm over channels of the
 prediction error, in units of a fraction of each channel's range in the
-training part (see ``range_fraction``). By default a linear autoregressive "highway" over the whole window
-is added to the LSTM's prediction, as in LSTNet (Lai, Chang, Yang & Liu,
-"Modeling Long- and Short-Term Temporal Patterns with Deep Neural Networks",
-SIGIR 2018); see :class:`LSTMDetector` for why and what it changes.
+training part (see ``range_fraction``). By default a linear autoregressive
+"highway" over the whole window is added to the LSTM's prediction, as in
+LSTNet (Lai, Chang, Yang & Liu, "Modeling Long- and Short-Term Temporal
+Patterns with Deep Neural Networks", SIGIR 2018); see :class:`LSTMDetector`
+for why and what it changes.
 """
 
 from __future__ import annotations
