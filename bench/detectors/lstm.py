@@ -171,7 +171,7 @@ class LSTMDetector(Detector):
        0.0003, values made for HTM raw scores in [0, 1]; an error in
        standard deviations is ~0.03 on a smooth series and ~1 on a noisy
        one, so the floors acted on some series and not others. In units of
-       the range, a near-perfect forecast on any series sits near the
+       the range, a near-perfect forecast on any series falls under the
        floors, and a deviation must be a sizeable part of the series' range
        to look extreme.
 
@@ -196,11 +196,10 @@ class LSTMDetector(Detector):
     the fraction trades NAB for yahoo-synth: 0.5 gives 59.95 / 0.683 and
     60.24 / 0.642, 1.0 gives 57.23 / 0.714 and 58.09 / 0.677 (a small
     fraction makes every score large, so the floors never act: the same as
-    ``None``). The raw
-    row's NAB score falls because NAB sweeps one threshold over all series
-    and the range unit rescales each series differently; the per-series
-    metrics (AUC, VUS, F1 at a per-series threshold) do not change with a
-    per-series unit. Tried and worse or within noise (seeds 0-2, NAB /
+    ``None``). The raw row's NAB score falls because NAB sweeps one
+    threshold over all series and the range unit rescales each series
+    differently; a univariate series' own metrics (AUC, VUS, F1 at its own
+    threshold) do not change with its unit. Tried and worse or within noise (seeds 0-2, NAB /
     yahoo-synth): windows of 50, 75, 150; multi-step targets; 3-model
     ensembles (59.0 / 0.662); weight decay 1e-3; L1 or Huber loss; a random
     validation slice; refitting on all training windows for the chosen
