@@ -18,13 +18,14 @@ from typing import Any
 
 import pandas as pd
 
-from bench.compare import HEADLINE
 from bench.config import RunConfig
 from bench.errors import DataError, OutputError
-from bench.evaluate import COLUMNS
+from bench.metrics import catalog
+from bench.metrics.records import COLUMNS, LEGACY_COLUMNS, kind, upgrade
 from bench.results import RunStore, read_metrics, write_text
 
-FORMAT = 1
+FORMAT = 2
+"""Format 2 has the ``aggregate`` column; format 1 files (aggregates named ``(corpus)`` in ``series``) are read."""
 
 
 @dataclass(frozen=True)
@@ -37,15 +38,17 @@ class Baseline:
     saved: dict[str, Any]
 
 
-def baseline_records(metrics: pd.DataFrame, wanted: tuple[str, ...] = HEADLINE) -> pd.DataFrame:
-    """The records a baseline keeps: per-series values of ``wanted`` metrics, and their corpus-level values."""
-    keep = metrics.metric.isin(wanted) & (~metrics.series.str.startswith("(") | (metrics.series == "(corpus)"))
-    out = metrics[keep & metrics.value.notna()]
-    return out[~out.detector.str.endswith(" (published)")].reset_index(drop=True)
+def baseline_records(metrics: pd.DataFrame, wanted: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The records a baseline keeps: per-series values of ``wanted`` metrics (default: the catalogue's gated
+    ones), and their corpus-level values."""
+    wanted = catalog.gated() if wanted is None else wanted
+    agg = kind(metrics)
+    keep = metrics.metric.isin(wanted) & agg.isin(["", "corpus"])
+    return upgrade(metrics[keep & metrics.value.notna()]).reset_index(drop=True)
 
 
 def save_baseline(
-    run_dir: Path, name: str, folder: Path = Path("baselines"), metrics: tuple[str, ...] = HEADLINE
+    run_dir: Path, name: str, folder: Path = Path("baselines"), metrics: tuple[str, ...] | None = None
 ) -> Path:
     """Write ``folder/NAME.json`` from a finished run folder; returns its path."""
     store = RunStore(run_dir)
@@ -57,7 +60,8 @@ def save_baseline(
         raise DataError(f"{run_dir} has failed tasks (failures.csv); a baseline must come from a complete run.")
     records = baseline_records(read_metrics(store.root / "metrics.csv"), metrics)
     if records.empty:
-        raise DataError(f"{run_dir} has none of the metrics {', '.join(metrics)}; choose others with --metric.")
+        wanted = ", ".join(metrics or catalog.gated())
+        raise DataError(f"{run_dir} has none of the metrics {wanted}; choose others with --metric.")
     session = (saved.get("sessions") or [{}])[-1]
     head = {
         "format": FORMAT,
@@ -70,7 +74,7 @@ def save_baseline(
     }
     lines = json.dumps(head, indent=2, allow_nan=False)[:-2]  # reopen the object for the records
     rows = [
-        json.dumps([r.dataset, r.series, r.detector, int(r.seed), r.metric, float(r.value)])
+        json.dumps([r.dataset, r.series, r.aggregate, r.detector, int(r.seed), r.metric, float(r.value)])
         for r in records.itertuples()
     ]
     text = lines + ',\n  "records": [\n    ' + ",\n    ".join(rows) + "\n  ]\n}\n"
@@ -87,9 +91,10 @@ def read_baseline(path: Path) -> Baseline:
         raise DataError(f"Cannot read baseline {path}: {exc.strerror or exc}.") from None
     except ValueError as exc:
         raise DataError(f"{path} is not valid JSON: {exc}.") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT or "records" not in doc:
+    if not isinstance(doc, dict) or doc.get("format") not in (1, FORMAT) or "records" not in doc:
         raise DataError(f"{path} is not a bench baseline file (written by 'bench baseline save').")
-    frame = pd.DataFrame(doc["records"], columns=doc.get("columns", COLUMNS))
+    columns = doc.get("columns", COLUMNS if doc["format"] == FORMAT else LEGACY_COLUMNS)
+    frame = upgrade(pd.DataFrame(doc["records"], columns=columns))
     return Baseline(str(doc.get("name", Path(path).stem)), RunConfig.from_dict(doc["config"]), frame, doc)
 
 

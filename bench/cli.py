@@ -43,7 +43,7 @@ def _say(args: argparse.Namespace, text: str) -> None:
 
 
 def _print_result(result: RunResult) -> None:
-    from bench.report.tables import to_terminal
+    from bench.report.summary import to_terminal
 
     print(to_terminal(result.table), end="")
     for r in result.failed:
@@ -177,10 +177,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_baseline_save(args: argparse.Namespace) -> int:
     from bench.baseline import save_baseline
-    from bench.compare import HEADLINE
     from bench.experiment import split_list
 
-    metrics = tuple(split_list(args.metric)) if args.metric else HEADLINE
+    metrics = tuple(split_list(args.metric)) if args.metric else None
     path = save_baseline(Path(args.run_dir), args.name, Path(args.dir), metrics)
     print(f"Baseline written: {path} (check it with: python -m bench check {path})")
     return EXIT_OK
@@ -216,10 +215,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             )
     if result.failed:
         raise ParameterError(f"{len(result.failed)} task(s) failed; the baseline cannot be checked (see above).")
-    from bench.compare import HEADLINE
+    from bench.metrics import catalog
 
     kept = set(baseline.metrics.metric)
-    gated = tuple(m for m in HEADLINE if m in kept) + tuple(sorted(kept - set(HEADLINE)))
+    gated = tuple(m for m in catalog.gated() if m in kept) + tuple(sorted(kept - set(catalog.gated())))
     comparison = compare(baseline.metrics, result.metrics, metrics=gated, tolerance=args.tolerance)
     print(to_text(comparison, markdown=args.markdown), end="")
     same = comparison.table.change.fillna(0).abs().max() == 0 if len(comparison.table) else True
@@ -369,7 +368,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("\nMetrics (--metrics KEY,KEY):")
     for key, fam in catalog.FAMILIES.items():
         mark = " [oracle]" if fam.oracle else ""
-        default = " (default)" if key in catalog.DEFAULT_FAMILIES else ""
+        default = " (default)" if key in catalog.default_families() else ""
         print(f"  {key:12s} {fam.description}{mark}{default}")
     return 0
 

@@ -6,7 +6,7 @@ metric is the one a table shows (:func:`bench.report.frames.default_aggregate`:
 the mean over series, NAB's corpus score, total seconds), averaged over
 seeds. A gated metric *regresses* when it got worse by more than
 ``tolerance`` (absolute; "worse" is lower for most metrics, higher for
-delays, alarm rates and costs, see :mod:`bench.report.metricinfo`), or when
+delays, alarm rates and costs: :attr:`bench.metrics.catalog.Metric.higher_is_better`), or when
 it was defined before and is undefined now.
 
 Beyond the threshold, two pieces of evidence help tell a real change from
@@ -25,12 +25,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from bench.errors import DataError, ParameterError
+from bench.metrics import catalog
+from bench.metrics.records import upgrade
 from bench.report import frames
-from bench.report.metricinfo import higher_is_better, is_published, label
 from bench.report.stats import wilcoxon_p
-
-HEADLINE: tuple[str, ...] = ("auc_pr", "vus_pr", "auc_roc", "f1", "pa_k_f1", "nab_standard")
-"""Metrics that gate by default (those present in the base run)."""
 
 RESULT_COLUMNS = (
     "dataset",
@@ -71,8 +69,6 @@ class Comparison:
 
 
 def _check_inputs(base: pd.DataFrame, new: pd.DataFrame, detectors: Sequence[str] | None) -> list[str]:
-    frames.check_frame(base, "base metrics")
-    frames.check_frame(new, "new metrics")
     b_sets, n_sets = set(base.dataset.astype(str)), set(new.dataset.astype(str))
     if b_sets != n_sets:
         raise DataError(
@@ -88,7 +84,7 @@ def _check_inputs(base: pd.DataFrame, new: pd.DataFrame, detectors: Sequence[str
                 f"The runs cover different series of {ds}: {len(only_b)} only in base {only_b[:3]}, "
                 f"{len(only_n)} only in new {only_n[:3]}. Re-run with the same series filter."
             )
-        b_det = [d for d in frames.detectors(base, ds) if not is_published(d)]
+        b_det = frames.detectors(base, ds)
         n_det = set(frames.detectors(new, ds))
         wanted = list(detectors) if detectors is not None else b_det
         missing = [d for d in wanted if d not in n_det or d not in b_det]
@@ -114,9 +110,9 @@ def _check_inputs(base: pd.DataFrame, new: pd.DataFrame, detectors: Sequence[str
 
 def _gated(base: pd.DataFrame, new: pd.DataFrame, metrics: Sequence[str] | None) -> tuple[str, ...]:
     in_base, in_new = set(base.metric), set(new.metric)
-    wanted = list(metrics) if metrics is not None else [m for m in HEADLINE if m in in_base]
+    wanted = list(metrics) if metrics is not None else [m for m in catalog.gated() if m in in_base]
     for m in wanted:
-        if higher_is_better(m) is None:
+        if catalog.metric(m).higher_is_better is None:
             raise ParameterError(f"Metric {m!r} has no better direction and cannot gate; choose e.g. auc_pr, f1.")
         if m not in in_base or m not in in_new:
             side = "either run" if m not in in_base and m not in in_new else "base" if m not in in_base else "new"
@@ -137,7 +133,7 @@ def compare(
     detectors: Sequence[str] | None = None,
     all_metrics: bool = False,
 ) -> Comparison:
-    """Compare ``new`` against ``base`` on the gated ``metrics`` (default :data:`HEADLINE`).
+    """Compare ``new`` against ``base`` on the gated ``metrics`` (default: the catalogue's gated metrics).
 
     ``all_metrics=True`` adds a row (not gated) for every other metric both runs have.
 
@@ -146,13 +142,14 @@ def compare(
     """
     if not tolerance >= 0:
         raise ParameterError(f"tolerance must be a non-negative number; got {tolerance}.")
+    frames.check_frame(base, "base metrics")
+    frames.check_frame(new, "new metrics")
+    base, new = upgrade(base), upgrade(new)
     notes = _check_inputs(base, new, detectors)
     gated = _gated(base, new, metrics)
     rows = []
     for ds in dict.fromkeys(base.dataset.astype(str)):
-        dets = (
-            list(detectors) if detectors is not None else [d for d in frames.detectors(base, ds) if not is_published(d)]
-        )
+        dets = list(detectors) if detectors is not None else frames.detectors(base, ds)
         b_ds, n_ds = base[base.dataset == ds], new[new.dataset == ds]
         shared = [m for m in gated if m in set(b_ds.metric)]
         if all_metrics:
@@ -160,7 +157,7 @@ def compare(
             shared += [
                 m
                 for m in dict.fromkeys(b_ds.metric)
-                if m in n_metrics and m not in gated and higher_is_better(m) is not None
+                if m in n_metrics and m not in gated and catalog.metric(m).higher_is_better is not None
             ]
         b_ds, n_ds = b_ds[b_ds.metric.isin(shared)], n_ds[n_ds.metric.isin(shared)]
         for m in shared:
@@ -188,7 +185,7 @@ def _row(ds, det, metric, agg, b_seed, n_seed, b_ser, n_ser, gated, tol, alpha) 
     b, b_sd = _seed_stats(b_seed, det)
     n, n_sd = _seed_stats(n_seed, det)
     change = n - b
-    up = bool(higher_is_better(metric))
+    up = bool(catalog.metric(metric).higher_is_better)
     worse_by = -change if up else change
     regression = gated and ((not math.isnan(b) and math.isnan(n)) or worse_by > tol)
     p, n_pairs = math.nan, 0
@@ -236,7 +233,7 @@ def to_text(comparison: Comparison, *, markdown: bool = False) -> str:
         [
             r.dataset,
             r.detector,
-            label(r.metric) + ("" if r.aggregate in ("mean", "corpus") else f" ({r.aggregate})"),
+            catalog.header(r.metric) + ("" if r.aggregate in ("mean", "corpus") else f" ({r.aggregate})"),
             _num(r.base, r.base_seed_std),
             _num(r.new, r.new_seed_std),
             "–" if math.isnan(r.change) else f"{r.change:+.4g}",

@@ -287,7 +287,7 @@ def resolve_metrics(keys: Sequence[str] | None, datasets: Sequence[DatasetSpec])
 
     if keys is None:
         extra = [f for d in datasets for f in registry.get_dataset(d.name).metric_families]
-        keys = [*catalog.DEFAULT_FAMILIES, *dict.fromkeys(extra)]
+        keys = [*catalog.default_families(), *dict.fromkeys(extra)]
     catalog.resolve(list(keys))  # unknown names fail here, with the list
     if not keys:
         raise ParameterError("--metrics is empty; name at least one family (see 'bench list').")

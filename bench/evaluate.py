@@ -5,19 +5,20 @@ What is evaluated: the part of each series after its training part
 ``score >= threshold`` with the run's label-free threshold strategy, whose
 reference scores are the training part's (warm-up points excluded).
 
-Aggregation, named in the ``series`` column of the records:
+Aggregation, named in the ``aggregate`` column of the records (see
+:mod:`bench.metrics.records`; per-series rows have an empty one):
 
-- ``(mean)``: the unweighted mean over series of each per-series value
+- ``mean``: the unweighted mean over series of each per-series value
   (NaN values, e.g. the delay of a series with no detected event, skipped);
-- ``(pooled)``: for count-based families (point-wise and point-adjusted
+- ``pooled``: for count-based families (point-wise and point-adjusted
   P/R/F1), computed once over all series' evaluated parts together, so
   long series weigh more;
-- ``(corpus)``: NAB's corpus-level score (threshold optimised over all series).
+- ``corpus``: NAB's corpus-level score (threshold optimised over all series).
 
 A series with no labelled anomaly in its evaluated part (NAB's
 ``artificialNoAnomaly``) has no precision, recall, F1, AUC or delay: those values are
-recorded as NaN, so ``(mean)`` is over the series where they are defined,
-while its alarms still count as false positives in ``(pooled)`` and NAB.
+recorded as NaN, so ``mean`` is over the series where they are defined,
+while its alarms still count as false positives in ``pooled`` and NAB.
 """
 
 from __future__ import annotations
@@ -31,11 +32,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.metrics.catalog import COST_METRICS, MetricFamily, SeriesEval
+from bench.metrics.catalog import COST, THRESHOLD, MetricFamily, SeriesEval
+from bench.metrics.records import COLUMNS
 from bench.metrics.thresholds import DEFAULT, ThresholdStrategy
 from bench.series import Series
-
-COLUMNS = ["dataset", "series", "detector", "seed", "metric", "value"]
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,8 @@ def evaluate(
     series failed).
     """
     per_series = [f for f in families if f.compute is not None]
-    always = {"threshold", *COST_METRICS, *(m for f in families for m in f.defined_without_anomalies)}
+    always = {THRESHOLD.name, *(m.name for m in COST), *(m for f in families for m in f.defined_without_anomalies)}
+    totals_of = [m.name for m in COST if m.over_series == "total"]
     rows: list[tuple[Any, ...]] = []
     groups: dict[tuple[str, str, int], list[tuple[Series, SeriesEval, np.ndarray, float]]] = defaultdict(list)
     for it in items:
@@ -112,8 +113,8 @@ def evaluate(
                 values.update(fam.compute(ev))  # type: ignore[misc]
         if not ev.y_true.any():
             values = {m: (v if m in always else float("nan")) for m, v in values.items()}
-        values.update({m: float(it.record[m]) for m in COST_METRICS if m in it.record})
-        rows.extend((s.dataset, s.name, it.row, it.seed, m, float(v)) for m, v in values.items())
+        values.update({m.name: float(it.record[m.name]) for m in COST if m.name in it.record})
+        rows.extend((s.dataset, s.name, "", it.row, it.seed, m, float(v)) for m, v in values.items())
     frame = pd.DataFrame(rows, columns=COLUMNS)
 
     agg_rows: list[tuple[Any, ...]] = []
@@ -124,15 +125,15 @@ def evaluate(
             means = part.groupby("metric", sort=False)["value"].agg(
                 lambda v: np.nanmean(v) if v.notna().any() else np.nan
             )
-        agg_rows.extend((dataset, "(mean)", det, seed, m, float(v)) for m, v in means.items())
-        totals = part[part.metric.isin(("fit_seconds", "score_seconds"))].groupby("metric")["value"].sum()
-        agg_rows.extend((dataset, "(total)", det, seed, m, float(v)) for m, v in totals.items())
+        agg_rows.extend((dataset, "", "mean", det, seed, m, float(v)) for m, v in means.items())
+        totals = part[part.metric.isin(totals_of)].groupby("metric")["value"].sum()
+        agg_rows.extend((dataset, "", "total", det, seed, m, float(v)) for m, v in totals.items())
         pooled = _pool([ev for _, ev, _, _ in group])
         for fam in per_series:
             if fam.poolable and applies(fam, dataset):
-                agg_rows.extend((dataset, "(pooled)", det, seed, m, float(v)) for m, v in fam.compute(pooled).items())  # type: ignore[misc]
+                agg_rows.extend((dataset, "", "pooled", det, seed, m, float(v)) for m, v in fam.compute(pooled).items())  # type: ignore[misc]
         for fam in families:
             if fam.corpus is not None and applies(fam, dataset) and (dataset, det, seed) not in incomplete:
                 corpus = [(s, scores, thr) for s, _, scores, thr in group]
-                agg_rows.extend((dataset, "(corpus)", det, seed, m, float(v)) for m, v in fam.corpus(corpus))
+                agg_rows.extend((dataset, "", "corpus", det, seed, m, float(v)) for m, v in fam.corpus(corpus))
     return pd.concat([frame, pd.DataFrame(agg_rows, columns=COLUMNS)], ignore_index=True)

@@ -352,7 +352,7 @@ def finish(
     incomplete = {k for k, (ok, total) in counts.items() if ok < total}
     frame = evaluate(items, families, strategy=strategy, applies=_applies(config), incomplete=incomplete)
     count_rows = [
-        (ds, "(count)", row, seed, m, float(v))
+        (ds, "", "count", row, seed, m, float(v))
         for (ds, row, seed), (ok, total) in counts.items()
         for m, v in (("series_ok", ok), ("series_failed", total - ok))
     ]
@@ -362,7 +362,7 @@ def finish(
     published = published_rows(config) if metrics is None or set(metrics) == set(config.metrics) else None
     table = summary_table(frame, published)
     failed = [r for r in records if r.get("status") != "ok"]
-    write_summary(out, table, strategy, failed, published is not None, incomplete=_incomplete_notes(counts, families))
+    write_summary(out, table, strategy, failed, incomplete=_incomplete_notes(counts, families))
     return RunResult(config, store, records, frame, table, out)
 
 

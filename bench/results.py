@@ -173,8 +173,13 @@ def read_metrics(path: Path) -> pd.DataFrame:
 
     Use this rather than a bare ``pd.read_csv``: pandas reads the detector
     name ``null`` (the null sanity baseline) as a missing value by default.
+    A table written before the ``aggregate`` column existed is converted
+    (:func:`bench.metrics.records.upgrade`).
     """
-    return pd.read_csv(path, keep_default_na=False, na_values={"value": ["", "nan", "NaN"]})
+    from bench.metrics.records import upgrade
+
+    frame = pd.read_csv(path, keep_default_na=False, na_values={"value": ["", "nan", "NaN"]})
+    return upgrade(frame)
 
 
 def git_commit(cwd: Path | None = None) -> str | None:

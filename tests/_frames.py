@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-COLUMNS = ["dataset", "series", "detector", "seed", "metric", "value"]
+COLUMNS = ["dataset", "series", "aggregate", "detector", "seed", "metric", "value"]
 
 
 def metric_frame(
@@ -23,7 +23,7 @@ def metric_frame(
     """Per-series rows from ``value(series, detector, seed, metric)``, plus ``(mean)`` rows (nanmean over series)
     and optional ``(corpus)`` rows ``nab_standard`` (per detector, same on every seed)."""
     rows = [
-        (dataset, s, d, k, m, float(value(s, d, k, m)))
+        (dataset, s, "", d, k, m, float(value(s, d, k, m)))
         for d in detectors
         for k in seeds
         for s in series
@@ -31,12 +31,12 @@ def metric_frame(
     ]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     means = frame.groupby(["dataset", "detector", "seed", "metric"], sort=False)["value"].mean().reset_index()
-    means["series"] = "(mean)"
+    means["series"], means["aggregate"] = "", "mean"
     parts = [frame, means[COLUMNS]]
     if corpus:
         parts.append(
             pd.DataFrame(
-                [(dataset, "(corpus)", d, k, "nab_standard", v) for d, v in corpus.items() for k in seeds],
+                [(dataset, "", "corpus", d, k, "nab_standard", v) for d, v in corpus.items() for k in seeds],
                 columns=COLUMNS,
             )
         )

@@ -62,8 +62,8 @@ def make_run(n_series: int = 6, seeds: tuple[int, ...] = (0, 1)) -> tuple[list[S
                     "alarms": float(t.alarms.sum()),
                     "threshold": t.threshold,
                 }
-                rows += [("toy", s.name, det, seed, m, float(v)) for m, v in values.items()]
-    frame = pd.DataFrame(rows, columns=["dataset", "series", "detector", "seed", "metric", "value"])
+                rows += [("toy", s.name, "", det, seed, m, float(v)) for m, v in values.items()]
+    frame = pd.DataFrame(rows, columns=["dataset", "series", "aggregate", "detector", "seed", "metric", "value"])
     means = frame.groupby(["dataset", "detector", "seed", "metric"], sort=False)["value"].mean().reset_index()
-    means["series"] = "(mean)"
+    means["series"], means["aggregate"] = "", "mean"
     return series, traces, pd.concat([frame, means[frame.columns]], ignore_index=True)

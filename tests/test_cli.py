@@ -42,10 +42,11 @@ def test_run_on_yahoo_synth_writes_the_results_folder(tmp_path: Path, capsys) ->
     assert config["resolved"][0]["seed_param"] == "seed" and config["seeds"] == [0]
     assert config["datasets"] == [{"name": "yahoo-synth", "options": {"n_series": 3, "length": 400}}]
     metrics = read_metrics(out / "metrics.csv")
-    assert list(metrics.columns) == ["dataset", "series", "detector", "seed", "metric", "value"]
-    per_series = metrics[(metrics.detector == "lstm") & (metrics.metric == "f1") & ~metrics.series.str.startswith("(")]
+    assert list(metrics.columns) == ["dataset", "series", "aggregate", "detector", "seed", "metric", "value"]
+    per_series = metrics[(metrics.detector == "lstm") & (metrics.metric == "f1") & (metrics["aggregate"] == "")]
     assert len(per_series) == 3 and per_series.value.between(0, 1).all()
-    assert {"(mean)", "(pooled)", "(total)"} <= set(metrics.series)
+    assert {"mean", "pooled", "total", "count"} <= set(metrics["aggregate"])
+    assert set(metrics[metrics["aggregate"] != ""].series) == {""}
     assert {"fit_seconds", "score_seconds", "us_per_point", "delay_points", "oracle_best_f1"} <= set(metrics.metric)
     summary = (out / "summary.md").read_text()
     assert "| yahoo-synth | lstm |" in summary and "oracle" in summary
@@ -80,7 +81,7 @@ def test_evaluate_rereads_a_run_without_rerunning(tmp_path: Path, capsys) -> Non
     assert settings["threshold"] == "quantile:0.5" and "auc" in settings["metrics"]
     assert main(["evaluate", "--run", str(out), "--threshold", "quantile:0.5", "-q"]) == 2  # no clobbering
     assert main(["evaluate", "--run", str(out), "--threshold", "quantile:0.5", "-q", "--overwrite"]) == 0
-    alarms = lambda m: m[(m.metric == "alarm_rate") & (m.series == "(mean)")].value.item()  # noqa: E731
+    alarms = lambda m: m[(m.metric == "alarm_rate") & (m["aggregate"] == "mean")].value.item()  # noqa: E731
     assert alarms(second) == pytest.approx(0.5, abs=0.01) and alarms(first) < 0.1
     auc_first = first[first.metric == "oracle_best_f1"].value.to_numpy()
     auc_second = second[second.metric == "oracle_best_f1"].value.to_numpy()
@@ -114,7 +115,7 @@ def test_run_on_nab_subset_reports_nab_scores_and_published_rows(
     )
     assert code == 0
     metrics = read_metrics(out / "metrics.csv")
-    nab = metrics[(metrics.series == "(corpus)") & (metrics.metric == "nab_standard")]
+    nab = metrics[(metrics["aggregate"] == "corpus") & (metrics.metric == "nab_standard")]
     assert set(nab.detector) == {"lstm", "random", "null"}
     assert nab[nab.detector == "null"].value.item() == pytest.approx(0.0, abs=1e-9)  # NAB's null detector is 0
     summary = (out / "summary.md").read_text()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from bench.compare import HEADLINE, compare, to_text
+from bench.compare import compare, to_text
+from bench.metrics import catalog
 from bench.errors import DataError, ParameterError
 from tests._frames import metric_frame, seeded
 
@@ -115,7 +116,7 @@ def test_extra_detectors_in_new_are_noted_not_compared() -> None:
 
 
 def test_headline_defaults_and_all_metrics() -> None:
-    assert HEADLINE[0] == "auc_pr" and "nab_standard" in HEADLINE
+    assert catalog.gated()[0] == "auc_pr" and "nab_standard" in catalog.gated()
     base = _run()
     c = compare(base, base, all_metrics=True)
     assert set(c.table.metric) == {"auc_pr", "f1", "delay_points"}
@@ -124,7 +125,7 @@ def test_headline_defaults_and_all_metrics() -> None:
 
 def test_baseline_with_only_per_series_rows_compares_like_the_full_run() -> None:
     base = _run(seeds=(0, 1))
-    per_series_only = base[base.series != "(mean)"]
+    per_series_only = base[base["aggregate"] != "mean"]
     full, slim = compare(base, base), compare(per_series_only, base)
     assert slim.exit_code == 0
     pd.testing.assert_frame_equal(full.table, slim.table)

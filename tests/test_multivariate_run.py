@@ -25,7 +25,7 @@ def test_multivariate_run_on_smd_format_data(tmp_path: Path) -> None:
     m = read_metrics(out / "metrics.csv")
     rows = {"lstm+likelihood", "iforest", "zscore", "random", "null"}
     assert rows <= set(m.detector)
-    auc = m[(m.series == "(mean)") & (m.metric == "auc_roc")].set_index("detector").value
+    auc = m[(m["aggregate"] == "mean") & (m.metric == "auc_roc")].set_index("detector").value
     assert auc["iforest"] > 0.6 and auc["zscore"] > 0.6  # the level shifts are found in 38 channels
     summary = (out / "summary.md").read_text()
     assert "| smd | lstm+likelihood |" in summary

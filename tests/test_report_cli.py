@@ -64,7 +64,7 @@ def test_report_refuses_what_is_not_a_run(tmp_path: Path, capsys) -> None:  # ty
 def _worsen(run: Path, dest: Path, detector: str, metric: str, by: float) -> Path:
     shutil.copytree(run, dest)
     m = read_metrics(dest / "metrics.csv")
-    rows = (m.detector == detector) & (m.metric == metric) & ~m.series.str.startswith("(")
+    rows = (m.detector == detector) & (m.metric == metric) & (m["aggregate"] == "")
     m.loc[rows, "value"] = (m.loc[rows, "value"] - by).clip(lower=0)
     write_frame(dest / "metrics.csv", m)
     return dest
@@ -97,9 +97,9 @@ def test_baseline_save_then_check_passes_and_fails_after_a_detector_change(
     assert main(["baseline", "save", str(run), "tiny-stats", "--dir", str(tmp_path / "baselines")]) == 0
     path = tmp_path / "baselines" / "tiny-stats.json"
     lines = path.read_text().splitlines()
-    assert any(line.strip().startswith('["tiny", "s0", "zscore", 0, "auc_pr",') for line in lines)  # one record a line
+    assert any(line.strip().startswith('["tiny", "s0", "", "zscore", 0, "auc_pr",') for line in lines)  # one a line
     doc = json.loads(path.read_text())
-    assert doc["config"]["detectors"][0]["name"] == "zscore" and doc["format"] == 1
+    assert doc["config"]["detectors"][0]["name"] == "zscore" and doc["format"] == 2
     capsys.readouterr()
     assert main(["check", str(path), "-q"]) == 0
     assert "identical to the committed values" in capsys.readouterr().out
@@ -128,4 +128,6 @@ def test_failed_tasks_reach_the_report(tmp_path: Path) -> None:
     html = (out / "report.html").read_text()
     assert "ZeroDivisionError" in html and "Failed tasks (1)" in html
     tables = pd.read_csv(out / "report" / "tables.csv", keep_default_na=False)
-    assert any("(2/3)" in str(d) for d in tables.iloc[:, :3].to_numpy().ravel())
+    row = tables[(tables.group == "") & (tables.detector == "_plugins:CrashOnLongDetector")].iloc[0]
+    assert (row.series_ok, row.series_total, row.source) == (2, 3, "run")  # explicit columns, name unchanged
+    assert "_plugins:CrashOnLongDetector (2/3)" in (out / "report" / "tables.md").read_text()  # the mark is rendered

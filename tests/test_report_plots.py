@@ -111,5 +111,5 @@ def test_run_figures(tmp_path: Path) -> None:
 def test_distributions_need_per_series_values(tmp_path: Path) -> None:
     m = metric_frame(lambda *a: 0.5, metrics=("auc_pr",))
     with pytest.raises(DataError, match="nothing to plot"):
-        runplots.plot_distributions(m[m.series == "(mean)"], "toy", tmp_path / "d")
+        runplots.plot_distributions(m[m["aggregate"] == "mean"], "toy", tmp_path / "d")
     assert isinstance(m, pd.DataFrame)

@@ -59,7 +59,7 @@ def test_sanity_baselines_and_published_rows_never_bold() -> None:
 
     m = metric_frame(value, metrics=("auc_pr",), corpus={"det1": 20.0, "det2": 30.0, "random": 50.0, "null": 0.0})
     published = pd.DataFrame(
-        [("toy", "famous (published)", "nab_standard", 99.0), ("toy", "other (published)", "nab_standard", 10.0)],
+        [("toy", "famous", "nab_standard", 99.0), ("toy", "other", "nab_standard", 10.0)],
         columns=["dataset", "detector", "metric", "value"],
     )
     t = paper.build_table(m, "toy", ["auc_pr", "nab_standard"], published=published)
@@ -178,7 +178,7 @@ def test_unknown_column_is_a_clear_error() -> None:
 
 def test_parse_columns_and_pooled_aggregate() -> None:
     m = metric_frame(seeded(), metrics=("f1",))
-    pooled = m[m.series == "(mean)"].assign(series="(pooled)", value=0.123)
+    pooled = m[m["aggregate"] == "mean"].assign(aggregate="pooled", value=0.123)
     m = pd.concat([m, pooled], ignore_index=True)
     t = paper.build_table(m, "toy", paper.parse_columns("f1,f1@pooled"))
     assert t.mean["f1@pooled"].tolist() == [0.123] * 4

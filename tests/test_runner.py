@@ -34,7 +34,7 @@ def test_crash_on_one_series_is_recorded_and_the_run_goes_on(tmp_path: Path, cap
     assert "Traceback" in records[2]["traceback"]
     summary = (tmp_path / "r" / "summary.md").read_text()
     assert "Failed tasks (1)" in summary and "tiny/s2" in summary
-    assert "| tiny | _plugins:CrashOnLongDetector (2/3) |" in summary  # the row says it is incomplete
+    assert "| tiny | \\_plugins:CrashOnLongDetector (2/3) |" in summary  # the row says it is incomplete (escaped _)
     failures = pd.read_csv(tmp_path / "r" / "failures.csv")
     assert failures[["series", "failure"]].values.tolist() == [["s2", "exception"]]
     assert "ZeroDivisionError" in failures.error.item()
@@ -163,12 +163,12 @@ def test_series_without_anomalies_are_left_out_of_means_but_count_when_pooled(
         )
         == 0
     )
-    m = read_metrics(out / "metrics.csv").set_index(["series", "metric"]).value
-    assert np.isnan(m[("clean", "f1")]) and np.isnan(m[("clean", "recall")])
-    assert m[("clean", "alarms")] > 0  # the quantile threshold flags 10% of the clean series
-    assert m[("(mean)", "f1")] == m[("spiky", "f1")]  # mean over the series where F1 is defined
+    m = read_metrics(out / "metrics.csv").set_index(["series", "aggregate", "metric"]).value
+    assert np.isnan(m[("clean", "", "f1")]) and np.isnan(m[("clean", "", "recall")])
+    assert m[("clean", "", "alarms")] > 0  # the quantile threshold flags 10% of the clean series
+    assert m[("", "mean", "f1")] == m[("spiky", "", "f1")]  # mean over the series where F1 is defined
     # pooled precision counts the clean series' alarms as false positives
-    assert m[("(pooled)", "precision")] < m[("spiky", "precision")]
+    assert m[("", "pooled", "precision")] < m[("spiky", "", "precision")]
 
 
 def test_worker_processes_give_the_same_results_as_one_process(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from bench import registry
 from bench.cli import main
+from bench.report.textable import markdown_escape
 from bench.results import new_run_id, read_metrics
 
 TESTS = Path(__file__).resolve().parent
@@ -91,7 +92,8 @@ def test_concurrent_runs_without_out_get_their_own_folders(tmp_path: Path) -> No
     windows = {json.loads((f / "config.json").read_text())["detectors"][0]["params"]["window_size"] for f in folders}
     assert windows == {10, 20, 40}
     aucs = {
-        read_metrics(f / "metrics.csv").query("series == '(mean)' and metric == 'auc_pr'").value.item() for f in folders
+        read_metrics(f / "metrics.csv").query("aggregate == 'mean' and metric == 'auc_pr'").value.item()
+        for f in folders
     }
     assert len(aucs) == 3, "each run reports its own numbers"
 
@@ -233,9 +235,9 @@ def test_a_misbehaving_detector_fails_alone(tmp_path: Path, detector: str, jobs:
     ok = [r for r in records(out) if r["status"] == "ok"]
     assert len(ok) == 10, "every other task of both detectors finished"
     summary = (out / "summary.md").read_text()
-    assert f"| tiny | {detector} (4/6) |" in summary and "| tiny | zscore |" in summary
+    assert f"| tiny | {markdown_escape(detector)} (4/6) |" in summary and "| tiny | zscore |" in summary
     m = read_metrics(out / "metrics.csv")
-    assert set(m[(m.detector == detector) & ~m.series.str.startswith("(")].series) == {"s0", "s1"}
+    assert set(m[(m.detector == detector) & (m["aggregate"] == "")].series) == {"s0", "s1"}
 
 
 def test_fail_fast_stops_at_the_first_failure(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -257,7 +259,7 @@ def test_nab_corpus_score_is_not_computed_on_an_incomplete_corpus(
     )
     assert code == 3  # artificialWithAnomaly series have 4032 points: CrashOnLong fails on all 6
     m = read_metrics(out / "metrics.csv")
-    corpus = m[m.series == "(corpus)"]
+    corpus = m[m["aggregate"] == "corpus"]
     assert set(corpus.detector) == {"zscore"}, "no NAB score for a detector that failed on part of the corpus"
     assert "no corpus-level score (nab) on an incomplete corpus" in (out / "summary.md").read_text()
 

@@ -42,18 +42,56 @@ class SeriesEval:
 
 
 @dataclass(frozen=True)
-class Column:
-    """A summary-table column: a metric, its header, its place among all columns, the aggregate it shows."""
+class Metric:
+    """Everything the tables, the rank statistics and the regression gate know about one metric, as data.
 
-    metric: str
-    header: str
-    order: int
-    aggregate: str = "(mean)"  # the ``series`` value of the metric record the column reads
+    Parameters
+    ----------
+    name
+        The ``metric`` value of its records.
+    label
+        Short column header (``AUC-PR``); oracle metrics get ``†`` appended by :func:`header`.
+    unit
+        ``""`` for a unitless score, else e.g. ``"s"``, ``"points"``, ``"µs"``.
+    higher_is_better
+        ``True`` / ``False``; ``None`` for a value that describes a run (a threshold, an event count)
+        and is never ranked, marked best or gated.
+    oracle
+        Computed with a threshold chosen from the test labels (an upper bound, not a result).
+    over_series
+        The aggregate a table shows: ``mean`` over series, ``total`` over series, or the ``corpus`` score.
+    over_seeds
+        How a table combines seeds: ``mean`` (mean ± sample std over seeds) is the only kind.
+    summary
+        A column of the run summary (``summary.md``), at position ``order``.
+    default
+        A default column of the paper tables (and of each series' values in the HTML report).
+    gated
+        Gated by ``bench compare`` / ``bench check`` by default (and kept in a saved baseline).
+    ranked
+        Gets rank statistics (Friedman, Nemenyi, Wilcoxon-Holm) and a critical-difference diagram.
+    defined_without_anomalies
+        Stays defined on a series with no labelled anomaly (others are recorded as NaN there).
+    """
+
+    name: str
+    label: str
+    unit: str = ""
+    higher_is_better: bool | None = True
+    oracle: bool = False
+    over_series: str = "mean"
+    over_seeds: str = "mean"
+    summary: bool = False
+    order: int = 1000
+    default: bool = False
+    gated: bool = False
+    ranked: bool = False
+    defined_without_anomalies: bool = False
 
 
 @dataclass(frozen=True)
 class MetricFamily:
-    """A family's registration: how it is computed and what the evaluator and the tables need to know.
+    """A family's registration: how its metrics are computed, and each metric's facts (:class:`Metric`).
 
     Parameters
     ----------
@@ -61,31 +99,39 @@ class MetricFamily:
         What ``--metrics`` accepts.
     compute
         ``SeriesEval -> {metric: value}`` for a per-series family; ``None`` for a corpus-level one.
+    description
+        One line for ``bench list``.
+    metrics
+        Every metric the family records, with its facts.
+    poolable
+        Also computed once over all series pooled (counts add up), recorded with aggregate ``pooled``.
     corpus
         For a corpus-level family (NAB's score): ``[(Series, scores, threshold), ...] -> [(metric, value)]``
-        over one detector's whole dataset; the records get ``series = "(corpus)"``.
-    oracle
-        Reads the labels to choose a threshold (metric names start with ``oracle_``).
-    poolable
-        Also computed once over all series pooled (counts add up), recorded as ``(pooled)``.
-    columns
-        Its summary-table columns.
-    defined_without_anomalies
-        The metrics that stay defined on a series with no labelled anomaly
-        (the rest are recorded as NaN there and left out of means).
+        over one detector's whole dataset; the records get aggregate ``corpus``.
     dataset_specific
         Applies only to datasets whose registry entry lists it (NAB's score needs NAB's windows).
+    default
+        Computed in every run unless ``--metrics`` says otherwise.
     """
 
     key: str
     compute: Callable[[SeriesEval], dict[str, float]] | None
     description: str
-    oracle: bool = False
+    metrics: tuple[Metric, ...] = ()
     poolable: bool = False
-    columns: tuple[Column, ...] = ()
-    defined_without_anomalies: frozenset[str] = frozenset()
     corpus: Callable[[list[Any]], list[tuple[str, float]]] | None = None
     dataset_specific: bool = False
+    default: bool = False
+
+    @property
+    def oracle(self) -> bool:
+        """Reads the labels to choose a threshold."""
+        return any(m.oracle for m in self.metrics)
+
+    @property
+    def defined_without_anomalies(self) -> frozenset[str]:
+        """The metrics that stay defined on a series with no labelled anomaly."""
+        return frozenset(m.name for m in self.metrics if m.defined_without_anomalies)
 
 
 def _point(e: SeriesEval) -> dict[str, float]:
@@ -160,6 +206,33 @@ def _nab(items: list[Any]) -> list[tuple[str, float]]:
     return nab_rows(items)
 
 
+def _thr(name: str, oracle: bool = False) -> Metric:
+    """A threshold a family records beside its scores: describes the run, never ranked."""
+    return Metric(name, name, higher_is_better=None, oracle=oracle, defined_without_anomalies=True)
+
+
+def _nab_metrics() -> tuple[Metric, ...]:
+    out: list[Metric] = []
+    for i, (profile, text) in enumerate(
+        (("standard", "std"), ("reward_low_FP_rate", "lowFP"), ("reward_low_FN_rate", "lowFN"))
+    ):
+        standard = profile == "standard"
+        out += [
+            Metric(
+                f"nab_{profile}",
+                f"NAB {text}",
+                over_series="corpus",
+                summary=True,
+                order=90 + i,
+                default=standard,
+                gated=standard,
+            ),
+            Metric(f"nab_{profile}_raw", f"NAB {text} raw", over_series="corpus"),
+            _thr(f"nab_{profile}_threshold"),
+        ]
+    return tuple(out)
+
+
 FAMILIES: dict[str, MetricFamily] = {
     f.key: f
     for f in (
@@ -167,103 +240,220 @@ FAMILIES: dict[str, MetricFamily] = {
             "point",
             _point,
             "point-wise precision/recall/F1 at the label-free threshold",
+            (
+                Metric("precision", "P", summary=True, order=40),
+                Metric("recall", "R", summary=True, order=41),
+                Metric("f1", "F1", summary=True, order=42, default=True, gated=True, ranked=True),
+            ),
             poolable=True,
-            columns=(Column("precision", "P", 40), Column("recall", "R", 41), Column("f1", "F1", 42)),
+            default=True,
         ),
         MetricFamily(
             "pa",
             _pa,
             "point-adjusted precision/recall/F1 (Xu et al. 2018); lenient",
+            (
+                Metric("pa_precision", "PA-P"),
+                Metric("pa_recall", "PA-R"),
+                Metric("pa_f1", "PA-F1", summary=True, order=50),
+            ),
             poolable=True,
-            columns=(Column("pa_f1", "PA-F1", 50),),
+            default=True,
         ),
         MetricFamily(
             "pa_k",
             _pa_k,
             f"PA%K F1 at K={PA_K:g} and its area over K=0..100 (Kim et al. 2022)",
-            columns=(Column("pa_k_f1", "PA%K-F1", 60), Column("pa_k_auc", "PA%K-AUC", 61)),
+            (
+                Metric("pa_k_f1", "PA%K-F1", summary=True, order=60, gated=True),
+                Metric("pa_k_auc", "PA%K-AUC", summary=True, order=61),
+            ),
+            default=True,
         ),
         MetricFamily(
             "oracle_f1",
             _oracle,
             "ORACLE best point-wise F1 over every threshold",
-            oracle=True,
-            columns=(Column("oracle_best_f1", "best F1†", 45),),
+            (
+                Metric("oracle_best_f1", "best F1", oracle=True, summary=True, order=45, default=True),
+                _thr("oracle_best_f1_threshold", oracle=True),
+            ),
+            default=True,
         ),
         MetricFamily(
             "oracle_pa_f1",
             _oracle_pa,
             "ORACLE best point-adjusted F1 over every distinct score",
-            oracle=True,
-            columns=(Column("oracle_best_pa_f1", "best PA-F1†", 55),),
+            (
+                Metric("oracle_best_pa_f1", "best PA-F1", oracle=True, summary=True, order=55),
+                _thr("oracle_best_pa_f1_threshold", oracle=True),
+            ),
+            default=True,
         ),
         MetricFamily(
             "auc",
             _auc,
             "threshold-free AUC-ROC and AUC-PR (average precision)",
-            columns=(Column("auc_pr", "AUC-PR", 10), Column("auc_roc", "AUC-ROC", 30)),
+            (
+                Metric("auc_pr", "AUC-PR", summary=True, order=10, default=True, gated=True, ranked=True),
+                Metric("auc_roc", "AUC-ROC", summary=True, order=30, gated=True),
+            ),
+            default=True,
         ),
         MetricFamily(
             "vus",
             _vus,
             f"threshold-free VUS-ROC / VUS-PR, buffer up to {DEFAULT_WINDOW} (TSB-AD default)",
-            columns=(Column("vus_pr", "VUS-PR", 20),),
+            (
+                Metric("vus_roc", "VUS-ROC"),
+                Metric("vus_pr", "VUS-PR", summary=True, order=20, default=True, gated=True, ranked=True),
+            ),
+            default=True,
         ),
-        MetricFamily("range", _range, "range-based precision/recall/F1 (Tatbul et al. 2018; prts defaults)"),
-        MetricFamily("event", _event, "event-wise recall, point-wise precision, composite F1 (Garg et al. 2021)"),
-        MetricFamily("affiliation", _affiliation, "affiliation precision/recall (Huet et al. 2022)"),
+        MetricFamily(
+            "range",
+            _range,
+            "range-based precision/recall/F1 (Tatbul et al. 2018; prts defaults)",
+            (Metric("range_precision", "range P"), Metric("range_recall", "range R"), Metric("range_f1", "range F1")),
+        ),
+        MetricFamily(
+            "event",
+            _event,
+            "event-wise recall, point-wise precision, composite F1 (Garg et al. 2021)",
+            (Metric("event_precision", "event P"), Metric("event_recall", "event R"), Metric("event_f1", "event F1")),
+        ),
+        MetricFamily(
+            "affiliation",
+            _affiliation,
+            "affiliation precision/recall (Huet et al. 2022)",
+            (Metric("affiliation_precision", "aff. P"), Metric("affiliation_recall", "aff. R")),
+        ),
         MetricFamily(
             "delay",
             _delay,
             "detection delay of detected events and fraction detected",
-            columns=(Column("detected_fraction", "detected", 70), Column("delay_points", "delay", 71)),
-            defined_without_anomalies=frozenset({"events", "events_detected"}),
+            (
+                Metric("events", "events", higher_is_better=None, defined_without_anomalies=True),
+                Metric("events_detected", "events detected", higher_is_better=None, defined_without_anomalies=True),
+                Metric("detected_fraction", "detected", summary=True, order=70),
+                Metric("delay_points", "delay", unit="points", higher_is_better=False, summary=True, order=71),
+                Metric("delay_seconds", "delay s", unit="s", higher_is_better=False),
+            ),
+            default=True,
         ),
         MetricFamily(
             "alarms",
             _alarms,
             "number and rate of alarms at the label-free threshold",
-            columns=(Column("alarm_rate", "alarm rate", 80),),
-            defined_without_anomalies=frozenset({"alarms", "alarm_rate"}),
+            (
+                Metric("alarms", "alarms", higher_is_better=False, defined_without_anomalies=True),
+                Metric(
+                    "alarm_rate",
+                    "alarm rate",
+                    higher_is_better=False,
+                    summary=True,
+                    order=80,
+                    defined_without_anomalies=True,
+                ),
+            ),
+            default=True,
         ),
         MetricFamily(
             "nab",
             None,
             "NAB's normalised corpus scores, three profiles (default on --dataset nab)",
-            columns=(
-                Column("nab_standard", "NAB std", 90, "(corpus)"),
-                Column("nab_reward_low_FP_rate", "NAB lowFP", 91, "(corpus)"),
-                Column("nab_reward_low_FN_rate", "NAB lowFN", 92, "(corpus)"),
-            ),
+            _nab_metrics(),
             corpus=_nab,
             dataset_specific=True,
         ),
     )
 }
 
-COST_METRICS = ("fit_seconds", "score_seconds", "us_per_point")
-"""Recorded by the runner for every task (not a family); defined on every series."""
-COST_COLUMNS = (Column("fit_seconds", "fit s", 100, "(total)"), Column("score_seconds", "score s", 101, "(total)"))
-
-
-def summary_columns() -> list[Column]:
-    """Every family's summary columns and the cost columns, in table order."""
-    cols = [c for f in FAMILIES.values() for c in f.columns] + list(COST_COLUMNS)
-    return sorted(cols, key=lambda c: c.order)
-
-
-# Families in every run's metrics.csv unless --metrics says otherwise.
-DEFAULT_FAMILIES: tuple[str, ...] = (
-    "point",
-    "pa",
-    "pa_k",
-    "oracle_f1",
-    "oracle_pa_f1",
-    "auc",
-    "vus",
-    "delay",
-    "alarms",
+COST: tuple[Metric, ...] = (
+    Metric(
+        "fit_seconds",
+        "fit s",
+        unit="s",
+        higher_is_better=False,
+        over_series="total",
+        summary=True,
+        order=100,
+        defined_without_anomalies=True,
+    ),
+    Metric(
+        "score_seconds",
+        "score s",
+        unit="s",
+        higher_is_better=False,
+        over_series="total",
+        summary=True,
+        order=101,
+        defined_without_anomalies=True,
+    ),
+    Metric("us_per_point", "µs/point", unit="µs", higher_is_better=False, defined_without_anomalies=True),
 )
+"""Recorded by the runner for every task (not a family); defined on every series."""
+COST_METRICS = tuple(m.name for m in COST)
+THRESHOLD = _thr("threshold")
+"""The label-free threshold the evaluator records for each series."""
+COUNTS = ("series_ok", "series_failed")
+"""The evaluator's ``count`` rows: series with and without results per (dataset, detector, seed)."""
+
+
+def all_metrics() -> dict[str, Metric]:
+    """Every known metric by name: the families' (as registered now), the costs, the threshold, the counts."""
+    out = {m.name: m for f in FAMILIES.values() for m in f.metrics}
+    out.update({m.name: m for m in (*COST, THRESHOLD)})
+    out.update({c: Metric(c, c, higher_is_better=None, over_series="count") for c in COUNTS})
+    return out
+
+
+def metric(name: str) -> Metric:
+    """The facts of ``name``; a metric no family lists (a plug-in's, an older run's) is a higher-is-better mean.
+
+    >>> metric("auc_pr").label, metric("delay_points").higher_is_better, metric("threshold").higher_is_better
+    ('AUC-PR', False, None)
+    """
+    return all_metrics().get(name) or Metric(name, name)
+
+
+def header(name: str) -> str:
+    """The short column header of ``name``, with ``†`` on oracle metrics.
+
+    >>> header("auc_pr"), header("oracle_best_f1"), header("my_metric")
+    ('AUC-PR', 'best F1†', 'my_metric')
+    """
+    m = metric(name)
+    return m.label + "†" if m.oracle else m.label
+
+
+def _flagged(flag: str) -> tuple[str, ...]:
+    return tuple(m.name for m in sorted(all_metrics().values(), key=lambda m: m.order) if getattr(m, flag))
+
+
+def default_columns() -> tuple[str, ...]:
+    """The paper tables' default columns (and each series' values in the HTML report), in table order."""
+    return _flagged("default")
+
+
+def gated() -> tuple[str, ...]:
+    """The metrics ``bench compare`` gates (and a baseline keeps) by default, in table order."""
+    return _flagged("gated")
+
+
+def ranked() -> tuple[str, ...]:
+    """The metrics that get rank statistics and a critical-difference diagram, in table order."""
+    return _flagged("ranked")
+
+
+def summary_columns() -> list[Metric]:
+    """The run summary's columns, in table order."""
+    return [m for m in sorted(all_metrics().values(), key=lambda m: m.order) if m.summary]
+
+
+def default_families() -> tuple[str, ...]:
+    """Families in every run's metrics.csv unless ``--metrics`` says otherwise."""
+    return tuple(k for k, f in FAMILIES.items() if f.default)
 
 
 def resolve(keys: list[str] | tuple[str, ...]) -> list[MetricFamily]:

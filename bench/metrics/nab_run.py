@@ -26,8 +26,6 @@ from numpy.typing import NDArray
 from bench.metrics.nab import NabSeries, nab_corpus, published_scores
 from bench.series import Series
 
-PROFILES = ("standard", "reward_low_FP_rate", "reward_low_FN_rate")
-
 
 def as_nab_stores(scores: NDArray[np.float64]) -> NDArray[np.float64]:
     """Scores rounded to 12 significant digits, as NAB's results files hold them (``"%.12g"``).
@@ -57,9 +55,9 @@ def nab_rows(items: Iterable[tuple[Series, NDArray[np.float64], float]]) -> list
 
 
 def published_rows() -> pd.DataFrame:
-    """NAB's published scoreboard as (dataset, detector, metric, value) rows, detectors marked ``(published)``."""
+    """NAB's published scoreboard as (dataset, detector, metric, value) rows (tables mark them as published)."""
     rows = [
-        ("nab", f"{det} (published)", f"nab_{profile}", value)
+        ("nab", det, f"nab_{profile}", value)
         for det, profiles in sorted(published_scores().items())
         for profile, value in profiles.items()
     ]

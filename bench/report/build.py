@@ -24,19 +24,16 @@ import pandas as pd
 
 from bench import registry
 from bench.errors import DataError, ParameterError
+from bench.metrics import catalog
 from bench.report import frames
 from bench.report.html import Figure, SeriesSection, write_html
-from bench.report.metricinfo import higher_is_better, label
-from bench.report.paper import DEFAULT_COLUMNS, paper_tables, parse_columns, series_groups
+from bench.report.paper import paper_tables, parse_columns, series_groups
 from bench.report.render import to_csv, to_latex, to_markdown
-from bench.report.summary import completeness_labels
 from bench.results import RunStore, read_metrics, safe_component, write_text
 from bench.series import Series
 
 PLOTS = ("disagree", "all", "none")
 FORMATS = ("png", "pdf", "svg")
-RANKED = ("auc_pr", "vus_pr", "f1")
-"""Metrics that get rank statistics and a critical-difference diagram (those the run has per series)."""
 
 
 @dataclass
@@ -49,25 +46,42 @@ class ReportResult:
     notes: list[str] = field(default_factory=list)
 
 
-def chance_baselines(rows: Sequence[str]) -> tuple[str, ...]:
-    """Rows whose detector is a chance-level sanity baseline (``random``, ``null``, a plug-in that says so).
+def chance_baselines(rows: Sequence[Any]) -> tuple[str, ...]:
+    """The aliases of the rows (:class:`~bench.config.DetectorSpec`) whose detector is a chance-level baseline.
 
-    They are never marked best. Registered detectors are known by name, so no
-    heavy module (torch) is imported to ask.
+    They are never marked best. A post-processed baseline (``random+likelihood``) is still one: the row's
+    registry name says so, not its alias.
     """
-    out = []
-    for r in rows:
-        name = r.split("[")[0].split("+")[0]
-        if name in registry.DETECTORS:
-            if name in registry.SANITY_BASELINES:
-                out.append(r)
-            continue
-        try:
-            if getattr(registry.get_detector_class(name), "chance_level", False):
-                out.append(r)
-        except Exception:  # a plug-in that no longer imports: not a baseline
-            continue
-    return tuple(out)
+    return tuple(r.alias for r in rows if _is_chance_level(r.name))
+
+
+def _is_chance_level(name: str) -> bool:
+    """Registered detectors are known by name, so no heavy module (torch) is imported to ask."""
+    if name in registry.DETECTORS:
+        return name in registry.SANITY_BASELINES
+    try:
+        return bool(getattr(registry.get_detector_class(name), "chance_level", False))
+    except Exception:  # a plug-in that no longer imports: not a baseline
+        return False
+
+
+def figure_stem(folder: Path, prefix: str, dataset: str, name: str, used: set[str]) -> Path:
+    """A figure's path without suffix, unique in this report: ``series_nab_realKnownCause_nyc_taxi``.
+
+    ``/`` becomes ``_``; a name with other characters a file name cannot hold, or whose stem is taken by an
+    earlier figure of this report (``a_b`` after ``a/b``), gets a short hash of the exact name, so two
+    series never share a figure.
+    """
+    import hashlib
+
+    flat = name.replace("/", "_")
+    stem = f"{prefix}_{safe_component(dataset)}_{safe_component(flat)}"
+    if safe_component(flat) != flat or stem in used:
+        stem += "-" + hashlib.sha1(f"{dataset}/{name}".encode()).hexdigest()[:8]
+    while stem in used:
+        stem += "x"
+    used.add(stem)
+    return folder / stem
 
 
 def _scores(store: RunStore, config: Any, series: list[Series]) -> dict[tuple[str, str, int], tuple[np.ndarray, Any]]:
@@ -97,9 +111,6 @@ def build_report(
 ) -> ReportResult:
     """Write the report of a run folder (or of one of its evaluations) and return what was written."""
     from bench.pipeline import load_series, published_rows, read_config
-    from bench.report import plots as plotting
-    from bench.report import runplots
-    from bench.report.stats import compare_ranks
 
     t0 = time.perf_counter()
     if plots not in PLOTS:
@@ -119,28 +130,21 @@ def build_report(
     metrics = read_metrics(src / "metrics.csv")
     failures = pd.read_csv(src / "failures.csv", keep_default_na=False) if (src / "failures.csv").exists() else None
     series = load_series(config, data_dir=data_dir) if series is None else series
-    by_key = {s.key: s for s in series}
     out = src / "report"
     if out.is_dir():  # the report's own folder: rebuilt whole, so no figure of an earlier selection lingers
         import shutil
 
         shutil.rmtree(out)
     result = ReportResult(html=src / "report.html")
-    rows = [r.alias for r in config.rows]
-    baselines = chance_baselines(rows)
-    fmt = plot_format
-
-    # ----------------------------------------------------------------- tables
-    cols = parse_columns(columns) if columns else None
-    published = published_rows(config) if set(metrics.metric) & {"nab_standard"} else None
-    marked = completeness_labels(metrics)  # rows with failed series: "lstm (57/58)" in every table
-    labelled = metrics.assign(detector=metrics.detector.map(lambda d: marked.get(d, d)))
+    baselines = chance_baselines(config.rows)
+    corpus = {m.name for m in catalog.all_metrics().values() if m.over_series == "corpus"}
+    published = published_rows(config) if set(metrics.metric) & corpus else None
     tables = paper_tables(
-        labelled,
-        cols,
+        metrics,
+        parse_columns(columns) if columns else None,
         groups=series_groups(series),
         published=published,
-        baselines=tuple(marked.get(b, b) for b in baselines),
+        baselines=baselines,
     )
     for name, text in (
         ("tables.md", to_markdown(tables)),
@@ -149,76 +153,17 @@ def build_report(
     ):
         write_text(out / name, text)
         result.files.append(out / name)
-
-    # ----------------------------------------------------------------- statistics and run figures
-    run_figures: list[Figure] = []
-    stats_lines = ["# Rank statistics", ""]
-    datasets = list(dict.fromkeys(metrics.dataset.astype(str)))
-    for ds in datasets:
-        for m in RANKED:
-            values = frames.per_series(metrics, ds, m)
-            values = values[[c for c in rows if c in values.columns]]
-            try:
-                ranks = compare_ranks(values, metric=m, higher_is_better=bool(higher_is_better(m)))
-            except DataError as exc:
-                stats_lines += [f"## {ds}: {label(m)}", "", str(exc), ""]
-                continue
-            stats_lines += [f"## {ds}: {label(m)}", "", ranks.summary(), ""]
-            if plots == "none":
-                continue
-            if m in ("auc_pr", "vus_pr"):
-                path = runplots.plot_cd_diagram(ranks, out / f"cd_{safe_component(ds)}_{m}", fmt=fmt)
-                run_figures.append(Figure(path, f"{ds}: critical-difference diagram of {label(m)} ranks."))
-        if plots != "none":
-            try:
-                path = runplots.plot_distributions(
-                    metrics, ds, out / f"distributions_{safe_component(ds)}", fmt=fmt, baselines=baselines
-                )
-                run_figures.append(Figure(path, f"{ds}: per-series metrics per detector."))
-            except DataError as exc:
-                result.notes.append(str(exc))
-    write_text(out / "stats.md", "\n".join(stats_lines) + "\n")
-    result.files.append(out / "stats.md")
-
+    run_figures = _rank_statistics(metrics, config, out, plots, plot_format, result)
     sections: list[SeriesSection] = []
     if plots != "none":
-        scores = _scores(store, config, series)
-        seed = config.seeds[0]
-        thresholds = metrics[(metrics.metric == "threshold") & (metrics.seed == seed)]
-        thr = {(r.dataset, r.series, r.detector): r.value for r in thresholds.itertuples(index=False)}
-        for ds in datasets:
-            pairs: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-            for (_, row, _), (sc, it) in scores.items():
-                if it.series.dataset == ds:
-                    te = it.series.train_end
-                    pairs.setdefault(row, []).append((it.series.labels[te:], sc[te:]))
-            curves = runplots.pr_curves({r: pairs[r] for r in rows if r in pairs})
-            if curves:
-                unit = "series" if len(config.seeds) == 1 else "(series, seed) pairs"
-                path = runplots.plot_pr_curves(curves, out / f"pr_{safe_component(ds)}", title=ds, fmt=fmt, unit=unit)
-                run_figures.append(Figure(path, f"{ds}: precision-recall curves, macro-averaged over series."))
-            for name in plotting.select_series(metrics, ds, plots, n_plots, baselines=baselines):
-                s = by_key.get(f"{ds}/{name}")
-                if s is None:
-                    continue
-                traces = {}
-                for row in rows:
-                    if (s.key, row, seed) in scores:
-                        sc = scores[(s.key, row, seed)][0]
-                        t = thr.get((ds, name, row), float("nan"))
-                        traces[row] = plotting.Trace(sc, t, sc[s.train_end :] >= t if np.isfinite(t) else None)
-                stem = out / f"series_{safe_component(ds)}_{safe_component(name.replace('/', '_'))}"
-                path = plotting.plot_series(s, traces, stem, fmt=fmt)
-                values = frames.one_series(metrics, ds, name, DEFAULT_COLUMNS)
-                note = f"seed {seed}; dashed line: the threshold ({config.threshold.describe()})"
-                sections.append(SeriesSection(ds, name, path, values, note))
+        run_figures += _series_figures(store, config, series, metrics, out, plots, n_plots, plot_format, sections)
     result.files += [f.path for f in run_figures] + [s.figure for s in sections if s.figure is not None]
-
     saved = store.config() or {}
     sessions = saved.get("sessions", [])
     write_html(
         result.html,
-        title=f"bench report: {', '.join(rows)} on {', '.join(d.name for d in config.datasets)}",
+        title=f"bench report: {', '.join(r.alias for r in config.rows)} on "
+        f"{', '.join(d.name for d in config.datasets)}",
         tables=tables,
         run_figures=run_figures,
         series=sections,
@@ -231,3 +176,99 @@ def build_report(
     result.files.append(result.html)
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _rank_statistics(
+    metrics: pd.DataFrame, config: Any, out: Path, plots: str, fmt: str, result: ReportResult
+) -> list[Figure]:
+    """``stats.md`` for every ranked metric of the catalogue, its CD diagram and the distribution figures."""
+    from bench.report import runplots
+    from bench.report.stats import compare_ranks
+
+    rows = [r.alias for r in config.rows]
+    baselines = chance_baselines(config.rows)
+    figures: list[Figure] = []
+    lines = ["# Rank statistics", ""]
+    for ds in dict.fromkeys(metrics.dataset.astype(str)):
+        for m in catalog.ranked():
+            values = frames.per_series(metrics, ds, m)
+            if values.empty:
+                continue
+            values = values[[c for c in rows if c in values.columns]]
+            name = catalog.header(m)
+            try:
+                ranks = compare_ranks(values, metric=m, higher_is_better=bool(catalog.metric(m).higher_is_better))
+            except DataError as exc:
+                lines += [f"## {ds}: {name}", "", str(exc), ""]
+                continue
+            lines += [f"## {ds}: {name}", "", ranks.summary(), ""]
+            if plots != "none":
+                path = runplots.plot_cd_diagram(ranks, out / f"cd_{safe_component(ds)}_{safe_component(m)}", fmt=fmt)
+                figures.append(Figure(path, f"{ds}: critical-difference diagram of {name} ranks."))
+        if plots != "none":
+            try:
+                path = runplots.plot_distributions(
+                    metrics, ds, out / f"distributions_{safe_component(ds)}", fmt=fmt, baselines=baselines
+                )
+                figures.append(Figure(path, f"{ds}: per-series metrics per detector."))
+            except DataError as exc:
+                result.notes.append(str(exc))
+    write_text(out / "stats.md", "\n".join(lines) + "\n")
+    result.files.append(out / "stats.md")
+    return figures
+
+
+def _series_figures(
+    store: RunStore,
+    config: Any,
+    series: list[Series],
+    metrics: pd.DataFrame,
+    out: Path,
+    plots: str,
+    n_plots: int,
+    fmt: str,
+    sections: list[SeriesSection],
+) -> list[Figure]:
+    """PR curves per dataset (returned) and the selected series' score figures (appended to ``sections``)."""
+    from bench.report import plots as plotting
+    from bench.report import runplots
+
+    rows = [r.alias for r in config.rows]
+    baselines = chance_baselines(config.rows)
+    by_key = {s.key: s for s in series}
+    scores = _scores(store, config, series)
+    seed = config.seeds[0]
+    thresholds = frames.series_rows(metrics)
+    thresholds = thresholds[(thresholds.metric == "threshold") & (thresholds.seed == seed)]
+    thr = {(r.dataset, r.series, r.detector): r.value for r in thresholds.itertuples(index=False)}
+    figures: list[Figure] = []
+    used: set[str] = set()
+    for ds in dict.fromkeys(metrics.dataset.astype(str)):
+        pairs: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+        for (_, row, _), (sc, it) in scores.items():
+            if it.series.dataset == ds:
+                te = it.series.train_end
+                pairs.setdefault(row, []).append((it.series.labels[te:], sc[te:]))
+        curves = runplots.pr_curves({r: pairs[r] for r in rows if r in pairs})
+        if curves:
+            unit = "series" if len(config.seeds) == 1 else "(series, seed) pairs"
+            path = runplots.plot_pr_curves(
+                curves, out / f"pr_{safe_component(ds)}", title=ds, fmt=fmt, unit=unit, baselines=baselines
+            )
+            figures.append(Figure(path, f"{ds}: precision-recall curves, macro-averaged over series."))
+        for name in plotting.select_series(metrics, ds, plots, n_plots, baselines=baselines):
+            s = by_key.get(f"{ds}/{name}")
+            if s is None:
+                continue
+            traces = {}
+            for row in rows:
+                if (s.key, row, seed) in scores:
+                    sc = scores[(s.key, row, seed)][0]
+                    t = thr.get((ds, name, row), float("nan"))
+                    traces[row] = plotting.Trace(sc, t, sc[s.train_end :] >= t if np.isfinite(t) else None)
+            stem = figure_stem(out, "series", ds, name, used)
+            path = plotting.plot_series(s, traces, stem, fmt=fmt, baselines=baselines)
+            values = frames.one_series(metrics, ds, name, catalog.default_columns())
+            note = f"seed {seed}; dashed line: the threshold ({config.threshold.describe()})"
+            sections.append(SeriesSection(ds, name, path, values, note))
+    return figures

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from bench.errors import DataError
+from bench.metrics import catalog
+from bench.registry import SANITY_BASELINES
 from bench.report import frames
-from bench.report.metricinfo import SANITY_BASELINES, higher_is_better, is_contender, is_oracle, is_published, label
 from bench.report.paper import Column, PaperTable, _seed_notes
 
 ALL = "all series"
@@ -42,7 +43,7 @@ def category_table(
             f"No per-series {metric!r} values of {dataset} fall in any group; check the metric name and the "
             f"series -> group mapping (series look like {names[:2]})."
         )
-    dets = [d for d in frames.detectors(metrics, dataset) if not is_published(d)]
+    dets = frames.detectors(metrics, dataset)
     cols = [Column(metric, "mean", g) for g in by_group] + [Column(metric, "mean", ALL)]
     mean = pd.DataFrame(index=pd.Index(dets, name="detector"), dtype=float)
     std = mean.copy()
@@ -56,15 +57,16 @@ def category_table(
     n_seeds = metrics.groupby("detector")["seed"].nunique().reindex(dets).fillna(0).astype(int)
     sizes = ", ".join(f"{g} {len(s)}" for g, s in by_group.items())
     notes = [
-        f"{dataset}: {label(metric)} per group of series ({sizes} series); each cell is the mean over the group's "
-        "series of the per-series value (series where it is undefined skipped).",
+        f"{dataset}: {catalog.header(metric)} per group of series ({sizes} series); each cell is the mean over "
+        "the group's series of the per-series value (series where it is undefined skipped).",
         *_seed_notes(n_seeds[n_seeds > 0]),
     ]
+    label = catalog.header(metric)
     if dropped:
-        notes.append(f"Not shown ({label(metric)} undefined on every series): {', '.join(dropped)}.")
-    if is_oracle(metric):
+        notes.append(f"Not shown ({label} undefined on every series): {', '.join(dropped)}.")
+    if catalog.metric(metric).oracle:
         notes.append("† oracle: the threshold was chosen with the test labels (an upper bound, not a result).")
-    direction = "higher" if higher_is_better(metric) else "lower"
+    direction = "higher" if catalog.metric(metric).higher_is_better else "lower"
     notes.append(
         f"Best and second best per column ({direction} is better) are marked among the evaluated detectors "
         "(sanity baselines never marked)."
@@ -73,12 +75,12 @@ def category_table(
         notes.append(note)
     return PaperTable(
         dataset=dataset,
-        group=f"{label(metric)} by group",
+        group=f"{label} by group",
         columns=keep,
         mean=mean[[c.key for c in keep]],
         std=std[[c.key for c in keep]],
         seeds=n_seeds,
         n_series=len(names),
         notes=notes,
-        contenders=[d for d in dets if is_contender(d, baselines)],
+        contenders=[d for d in dets if d not in baselines],
     )

@@ -1,9 +1,9 @@
-"""Reshaping long-form metric records (``dataset, series, detector, seed, metric, value``) for the report.
+"""Reshaping long-form metric records (:mod:`bench.metrics.records`) for the report, compare and baselines.
 
-Rows whose ``series`` is ``(mean)``, ``(pooled)``, ``(total)`` or
-``(corpus)`` are aggregates written by the evaluator; every
-other row is one series. The functions here pick and reshape; they compute
-nothing but means over seeds and over series.
+Rows whose ``aggregate`` column is set (``mean``, ``pooled``, ``total``,
+``corpus``, ``count``) are aggregates written by the evaluator; every other
+row is one series, whatever its name. The functions here pick and reshape;
+they compute nothing but means over seeds and over series.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ from collections.abc import Collection, Iterable, Mapping
 import pandas as pd
 
 from bench.errors import DataError
-
-COLUMNS = ("dataset", "series", "detector", "seed", "metric", "value")
-AGGREGATES = ("mean", "pooled", "total", "corpus")
+from bench.metrics import catalog
+from bench.metrics.records import AGGREGATES, LEGACY_COLUMNS, kind
 
 
 def check_frame(metrics: pd.DataFrame, what: str = "metrics") -> None:
     """Raise :class:`DataError` unless ``metrics`` has the long-form columns."""
-    missing = [c for c in COLUMNS if c not in metrics.columns]
+    missing = [c for c in LEGACY_COLUMNS if c not in metrics.columns]
     if missing:
         raise DataError(
             f"The {what} table lacks column(s) {', '.join(missing)}; got {', '.join(map(str, metrics.columns))}. "
@@ -28,18 +27,9 @@ def check_frame(metrics: pd.DataFrame, what: str = "metrics") -> None:
         )
 
 
-def is_aggregate(series: pd.Series) -> pd.Series:
-    """Boolean mask of the evaluator's aggregate rows: ``(mean)``, ``(pooled)``, ``(total)``, ``(corpus)``, ``(count)``.
-
-    Every aggregate's name is in parentheses (a series name from a file never is).
-    """
-    s = series.astype(str)
-    return s.str.startswith("(") & s.str.endswith(")")
-
-
 def series_rows(metrics: pd.DataFrame) -> pd.DataFrame:
     """Only the per-series rows."""
-    return metrics[~is_aggregate(metrics["series"])]
+    return metrics[kind(metrics) == ""]
 
 
 def series_names(metrics: pd.DataFrame, dataset: str) -> list[str]:
@@ -94,20 +84,21 @@ def per_seed(
     ``"corpus"``, which only the evaluator can compute and are read from its
     aggregate rows. Means and totals are computed from the per-series rows
     (over ``series`` when given, e.g. one NAB category) and fall back to the
-    evaluator's ``(mean)`` / ``(total)`` rows when a frame has no per-series
+    evaluator's ``mean`` / ``total`` rows when a frame has no per-series
     rows (an aggregate-only baseline). Empty when nothing matches.
     """
     if aggregate not in AGGREGATES:
         raise DataError(f"Unknown aggregate {aggregate!r}; choose one of {', '.join(AGGREGATES)}.")
     rows = metrics[(metrics.dataset == dataset) & (metrics.metric == metric)]
-    per = rows[~is_aggregate(rows["series"])]
+    agg = kind(rows)
+    per = rows[agg == ""]
     if series is not None:
         per = per[per.series.isin(list(series))]
     if aggregate in ("mean", "total") and not per.empty:
         grouped = per.groupby(["detector", "seed"], sort=False)["value"]
         out = grouped.mean() if aggregate == "mean" else grouped.sum(min_count=1)
     elif series is None:
-        out = rows[rows.series == f"({aggregate})"].groupby(["detector", "seed"], sort=False)["value"].mean()
+        out = rows[agg == aggregate].groupby(["detector", "seed"], sort=False)["value"].mean()
     else:  # a subset of series: pooled and corpus values cannot be recomputed from metrics
         return pd.DataFrame(dtype=float)
     return out.unstack("seed") if len(out) else pd.DataFrame(dtype=float)
@@ -116,21 +107,21 @@ def per_seed(
 def available_aggregates(metrics: pd.DataFrame, dataset: str, metric: str) -> list[str]:
     """Which aggregates of ``metric`` this frame can give for ``dataset`` (``mean`` if it has per-series rows)."""
     rows = metrics[(metrics.dataset == dataset) & (metrics.metric == metric)]
-    names = set(rows["series"].astype(str))
-    out = [a for a in AGGREGATES if f"({a})" in names]
-    if (~is_aggregate(rows["series"])).any():
+    kinds = set(kind(rows))
+    out = [a for a in AGGREGATES if a in kinds]
+    if "" in kinds:
         out = sorted({*out, "mean", "total"}, key=AGGREGATES.index)
     return out
 
 
 def default_aggregate(metrics: pd.DataFrame, dataset: str, metric: str) -> str | None:
-    """The aggregate a table shows for ``metric``: totals for costs, the corpus score when that is all there is,
-    else the mean over series; ``None`` when the metric is absent."""
+    """The aggregate a table shows for ``metric``: the catalogue's (:attr:`~bench.metrics.catalog.Metric.over_series`)
+    when the frame has it, else the mean over series, else whatever there is; ``None`` when the metric is absent."""
     have = available_aggregates(metrics, dataset, metric)
     if not have:
         return None
-    if metric.endswith("_seconds") and "total" in have:
-        return "total"
+    if catalog.metric(metric).over_series in have:
+        return catalog.metric(metric).over_series
     if "mean" in have:
         return "mean"
     return have[0]
@@ -158,8 +149,39 @@ def path_groups(names: Iterable[str]) -> dict[str, str]:
 
 def one_series(metrics: pd.DataFrame, dataset: str, series: str, columns: Collection[str]) -> pd.DataFrame:
     """Detector x metric values of one series (means over seeds), only ``columns`` the run has, in that order."""
-    rows = metrics[(metrics.dataset == dataset) & (metrics.series == series) & metrics.metric.isin(list(columns))]
+    rows = series_rows(metrics)
+    rows = rows[(rows.dataset == dataset) & (rows.series == series) & rows.metric.isin(list(columns))]
     if rows.empty:
         return pd.DataFrame(dtype=float)
     wide = rows.groupby(["detector", "metric"], sort=False)["value"].mean().unstack("metric")
     return wide[[c for c in columns if c in wide.columns]]
+
+
+def completeness(metrics: pd.DataFrame, dataset: str | None = None) -> dict[tuple[str, str], tuple[int, int]]:
+    """``{(dataset, detector): (series ok, series in all)}`` for rows with failed series, summed over seeds.
+
+    Read from the evaluator's ``count`` rows (``series_ok``, ``series_failed``); a table renders the mark
+    (``lstm (57/58)``) from these numbers, never from the detector's name.
+    """
+    rows = metrics[kind(metrics) == "count"]
+    if dataset is not None:
+        rows = rows[rows.dataset == dataset]
+    if rows.empty:
+        return {}
+    per_row = rows.pivot_table(index=["dataset", "detector"], columns="metric", values="value", aggfunc="sum")
+    out = {}
+    for (ds, det), r in per_row.iterrows():
+        ok, failed = int(r.get("series_ok", 0)), int(r.get("series_failed", 0))
+        if failed:
+            out[(str(ds), str(det))] = (ok, ok + failed)
+    return out
+
+
+def contenders_first(detectors: Iterable[str], baselines: Collection[str]) -> list[str]:
+    """Detectors in their order, contenders before the sanity baselines (``baselines``: exact row names).
+
+    >>> contenders_first(["random", "lstm", "null", "zscore"], {"random", "null"})
+    ['lstm', 'zscore', 'random', 'null']
+    """
+    names = list(detectors)
+    return [d for d in names if d not in baselines] + [d for d in names if d in baselines]

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench.report.metricinfo import label
+from bench.metrics.catalog import header
 from bench.report.paper import PaperTable
 from bench.report.render import to_html
 from bench.results import write_text
@@ -86,7 +86,7 @@ def _figure(fig: Figure, page_dir: Path) -> str:
 
 
 def _values_table(values: pd.DataFrame) -> str:
-    head = "".join(f"<th>{escape(label(str(c)))}</th>" for c in values.columns)
+    head = "".join(f"<th>{escape(header(str(c)))}</th>" for c in values.columns)
     rows = []
     for det, row in values.iterrows():
         cells = "".join(f"<td>{_number(v)}</td>" for v in row)

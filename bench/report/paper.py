@@ -13,11 +13,15 @@ and rendered by :mod:`bench.report.render`. How each cell is computed:
   over series;
 - the rank column: each series ranks the detectors by the rank metric
   (per-series values averaged over seeds first; 1 = best, ties share the
-  average rank, direction from :func:`bench.report.metricinfo.higher_is_better`),
+  average rank, direction from :attr:`bench.metrics.catalog.Metric.higher_is_better`),
   averaged over the series where every detector of the table has a value.
 
 Best and second-best per column are marked among contenders only: the
-sanity baselines (``random``, ``null``) and published rows never win.
+sanity baselines (``random``, ``null``, and any row the caller names) and
+published rows never win. Which rows are published or incomplete is data
+(:attr:`PaperTable.published`, :attr:`PaperTable.completeness`); the marks
+``(published)`` and ``(57/58)`` are added when a renderer prints a row's
+label, so no detector name is ever read back as a mark.
 """
 
 from __future__ import annotations
@@ -30,14 +34,11 @@ import numpy as np
 import pandas as pd
 
 from bench.errors import DataError
+from bench.metrics import catalog
+from bench.registry import SANITY_BASELINES
 from bench.report import frames
-from bench.report.metricinfo import SANITY_BASELINES, higher_is_better, is_contender, is_oracle, is_published, label
 from bench.report.stats import average_ranks
 from bench.series import Series
-
-DEFAULT_COLUMNS: tuple[str, ...] = ("auc_pr", "vus_pr", "f1", "oracle_best_f1", "nab_standard")
-"""Shown when no columns are chosen (those the run has): two threshold-free scores, F1 at the label-free
-threshold, its oracle upper bound, and NAB's standard score on NAB."""
 
 _HOW = {
     "mean": "mean over series of the per-series value (series where it is undefined skipped)",
@@ -75,7 +76,7 @@ class Column:
         if self.aggregate == "rank":
             return "avg. rank"
         suffix = f" ({self.aggregate})" if self.aggregate in ("pooled", "total") else ""
-        return label(self.metric) + suffix
+        return catalog.header(self.metric) + suffix
 
 
 def parse_columns(text: str) -> list[Column]:
@@ -105,6 +106,15 @@ class PaperTable:
     n_series: int
     notes: list[str] = field(default_factory=list)  # caption sentences
     contenders: list[str] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)  # rows copied from a published scoreboard
+    completeness: dict[str, tuple[int, int]] = field(default_factory=dict)  # row -> (series ok, all): failures
+
+    def label(self, row: str) -> str:
+        """The row's printed label: ``lstm (57/58)`` for a row with failed series, ``x (published)``."""
+        if row in self.completeness:
+            ok, total = self.completeness[row]
+            return f"{row} ({ok}/{total})"
+        return row
 
     @property
     def title(self) -> str:
@@ -116,7 +126,7 @@ class PaperTable:
 
     def direction(self, column: Column) -> bool | None:
         """True when higher is better in ``column`` (ranks: lower is better), None when unranked."""
-        return False if column.aggregate == "rank" else higher_is_better(column.metric)
+        return False if column.aggregate == "rank" else catalog.metric(column.metric).higher_is_better
 
 
 def series_groups(series: Iterable[Series], key: str = "category") -> dict[str, str]:
@@ -153,10 +163,11 @@ def _resolve(
 
 
 def _rank_metric(columns: Sequence[Column]) -> str | None:
-    for c in columns:
-        if c.aggregate == "mean" and higher_is_better(c.metric) is not None and not is_oracle(c.metric):
-            return c.metric
-    return None
+    """The first ranked mean column's metric, else the first mean column with a direction that is no oracle."""
+    means = [c.metric for c in columns if c.aggregate == "mean"]
+    ranked = [m for m in means if catalog.metric(m).ranked]
+    usable = [m for m in means if catalog.metric(m).higher_is_better is not None and not catalog.metric(m).oracle]
+    return (ranked or usable or [None])[0]
 
 
 def build_table(
@@ -173,10 +184,11 @@ def build_table(
 ) -> PaperTable:
     """One paper table of ``dataset`` (or of its series in ``group``, per ``groups``: series name -> group).
 
-    ``columns``: metric names or :class:`Column` (default :data:`DEFAULT_COLUMNS`, those present).
-    ``rank_metric``: the metric of the average-rank column (``"auto"``: the first threshold-free non-oracle
-    mean column; ``None``: no rank column). ``published``: rows (dataset, detector, metric, value) appended
-    to a whole-dataset table. ``note`` ends the caption (e.g. the threshold strategy).
+    ``columns``: metric names or :class:`Column` (default: the catalogue's default columns, those present).
+    ``rank_metric``: the metric of the average-rank column (``"auto"``: the first ranked mean column;
+    ``None``: no rank column). ``published``: rows (dataset, detector, metric, value) of a published
+    scoreboard appended to a whole-dataset table. ``baselines``: the rows that are sanity baselines (never
+    marked best; exact row names). ``note`` ends the caption (e.g. the threshold strategy).
     """
     frames.check_frame(metrics)
     subset = None
@@ -184,54 +196,33 @@ def build_table(
         subset = [s for s in frames.series_names(metrics, dataset) if (groups or {}).get(s) == group]
         if not subset:
             raise DataError(f"No series of {dataset} is in group {group!r}; check the series -> group mapping.")
-    wanted = [c if isinstance(c, Column) else Column(c) for c in (columns or DEFAULT_COLUMNS)]
-    known_detectors = frames.detectors(metrics, dataset)
+    wanted = [c if isinstance(c, Column) else Column(c) for c in (columns or catalog.default_columns())]
+    dets = frames.detectors(metrics, dataset)
+    incomplete = {det: v for (ds, det), v in frames.completeness(metrics, dataset).items()}
     cols = _resolve(metrics, dataset, wanted, explicit=columns is not None, subset=subset is not None)
     if rank_metric == "auto":
         rank_metric = _rank_metric(cols)
     if rank_metric and not any(c.aggregate == "rank" for c in cols):
         cols.append(Column(rank_metric, "rank"))
     metrics = metrics[(metrics.dataset == dataset) & metrics.metric.isin({c.metric for c in cols})]
-    dets = [d for d in known_detectors if not is_published(d)]
-    mean = pd.DataFrame(index=pd.Index(dets, name="detector"), dtype=float)
-    std = mean.copy()
+    mean, std, rank_notes = _cells(metrics, dataset, cols, dets, subset)
     series_all = subset or frames.series_names(metrics, dataset)
     notes = [f"{dataset}{'' if group is None else f', {group}'}: {len(series_all)} series."]
-    rank_notes = []
-    for c in cols:
-        if c.aggregate == "rank":
-            values = frames.per_series(metrics, dataset, c.metric, detectors=dets, series=subset)
-            ranks = average_ranks(values, bool(higher_is_better(c.metric))) if len(values) else pd.Series(dtype=float)
-            mean[c.key], std[c.key] = ranks.reindex(dets), np.nan
-            n_rank = len(values.dropna()) if len(values) else 0
-            rank_notes.append(
-                f"Avg. rank: each detector's rank by {label(c.metric)} (1 = best, ties share the average rank; "
-                f"values averaged over seeds first), averaged over the {n_rank} series where every detector's "
-                f"{label(c.metric)} is defined."
-            )
-            continue
-        seeds = frames.per_seed(metrics, dataset, c.metric, str(c.aggregate), series=subset)
-        mean[c.key] = seeds.mean(axis=1, skipna=True).reindex(dets) if len(seeds) else np.nan
-        std[c.key] = seeds.std(axis=1, ddof=1, skipna=True).reindex(dets) if len(seeds) else np.nan
     notes += _aggregation_notes(metrics, dataset, cols, subset) + rank_notes
     n_seeds = metrics.groupby("detector")["seed"].nunique().reindex(dets).fillna(0)
+    pub_rows: list[str] = []
     if published is not None and group is None:
-        pub = published[published.dataset == dataset].pivot_table(index="detector", columns="metric", values="value")
-        pub = pub.reindex(columns=[c.metric for c in cols])
-        pub.columns = [c.key for c in cols]
+        pub = _published(published, dataset, cols, taken=set(dets))
+        pub_rows = list(pub.index)
         mean, std = pd.concat([mean, pub]), pd.concat([std, pub * np.nan])
         n_seeds = pd.concat([n_seeds, pd.Series(0, index=pub.index)])
-        if len(pub):
+        if pub_rows:
             notes.append("Rows marked (published) are copied from the benchmark's published scoreboard.")
     notes += _seed_notes(n_seeds[n_seeds > 0])
-    if any(is_oracle(c.metric) for c in cols):
+    if any(catalog.metric(c.metric).oracle for c in cols):
         notes.append("† oracle: the threshold was chosen with the test labels (an upper bound, not a result).")
-    excluded = sorted({d for d in mean.index if not is_contender(d, baselines) and not is_published(d)})
-    marks = "Best and second best per column are marked among the evaluated detectors"
-    if excluded:
-        marks += f" (sanity baselines {', '.join(excluded)} and published rows never marked)"
-    lower = [c.header for c in cols if higher_is_better(c.metric) is False or c.aggregate == "rank"]
-    notes.append(marks + (f"; lower is better for {', '.join(lower)}, higher for the rest." if lower else "."))
+    contenders = [d for d in dets if d not in set(baselines)]
+    notes.append(_marks_note(cols, sorted(set(dets) - set(contenders))))
     if note:
         notes.append(note)
     return PaperTable(
@@ -243,8 +234,61 @@ def build_table(
         seeds=n_seeds.astype(int),
         n_series=len(series_all),
         notes=notes,
-        contenders=[d for d in mean.index if is_contender(d, baselines)],
+        contenders=contenders,
+        published=pub_rows,
+        completeness={d: v for d, v in incomplete.items() if d in mean.index},
     )
+
+
+def _cells(
+    metrics: pd.DataFrame, dataset: str, cols: list[Column], dets: list[str], subset: list[str] | None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Detector x column means and standard deviations over seeds, and the rank columns' caption sentences."""
+    mean = pd.DataFrame(index=pd.Index(dets, name="detector"), dtype=float)
+    std = mean.copy()
+    rank_notes = []
+    for c in cols:
+        if c.aggregate == "rank":
+            values = frames.per_series(metrics, dataset, c.metric, detectors=dets, series=subset)
+            up = bool(catalog.metric(c.metric).higher_is_better)
+            ranks = average_ranks(values, up) if len(values) else pd.Series(dtype=float)
+            mean[c.key], std[c.key] = ranks.reindex(dets), np.nan
+            n_rank = len(values.dropna()) if len(values) else 0
+            name = catalog.header(c.metric)
+            rank_notes.append(
+                f"Avg. rank: each detector's rank by {name} (1 = best, ties share the average rank; "
+                f"values averaged over seeds first), averaged over the {n_rank} series where every detector's "
+                f"{name} is defined."
+            )
+            continue
+        seeds = frames.per_seed(metrics, dataset, c.metric, str(c.aggregate), series=subset)
+        mean[c.key] = seeds.mean(axis=1, skipna=True).reindex(dets) if len(seeds) else np.nan
+        std[c.key] = seeds.std(axis=1, ddof=1, skipna=True).reindex(dets) if len(seeds) else np.nan
+    return mean, std, rank_notes
+
+
+def _published(published: pd.DataFrame, dataset: str, cols: list[Column], taken: set[str]) -> pd.DataFrame:
+    """The scoreboard's rows of ``dataset`` as table rows labelled ``name (published)`` (unique beside ``taken``)."""
+    pub = published[published.dataset == dataset].pivot_table(index="detector", columns="metric", values="value")
+    pub = pub.reindex(columns=[c.metric for c in cols])
+    pub.columns = [c.key for c in cols]
+    labels = []
+    for name in pub.index:
+        label = f"{name} (published)"
+        while label in taken:  # a run row of that very name: the published one gives way
+            label += "*"
+        taken.add(label)
+        labels.append(label)
+    pub.index = pd.Index(labels, name="detector")
+    return pub
+
+
+def _marks_note(cols: list[Column], excluded: list[str]) -> str:
+    text = "Best and second best per column are marked among the evaluated detectors"
+    if excluded:
+        text += f" (sanity baselines {', '.join(excluded)} and published rows never marked)"
+    lower = [c.header for c in cols if catalog.metric(c.metric).higher_is_better is False or c.aggregate == "rank"]
+    return text + (f"; lower is better for {', '.join(lower)}, higher for the rest." if lower else ".")
 
 
 def _aggregation_notes(metrics: pd.DataFrame, dataset: str, cols: list[Column], subset: list[str] | None) -> list[str]:

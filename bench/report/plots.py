@@ -27,8 +27,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from bench.errors import DataError, ParameterError
+from bench.registry import SANITY_BASELINES
 from bench.report import frames
-from bench.report.metricinfo import SANITY_BASELINES, base_name, contenders_first, is_contender
 from bench.series import Series
 
 FORMATS = ("png", "pdf", "svg")
@@ -85,7 +85,7 @@ def detector_colors(detectors: Sequence[str], baselines: Collection[str] = SANIT
     out: dict[str, Any] = {}
     i = j = 0
     for d in detectors:
-        if base_name(d) in baselines:
+        if d in baselines:
             out[d], j = greys[j % len(greys)], j + 1
         else:
             out[d], i = palette[i % len(palette)], i + 1
@@ -139,18 +139,22 @@ def plot_series(
     fmt: str = "png",
     max_points: int = 3000,
     colors: Mapping[str, Any] | None = None,
+    baselines: Collection[str] = SANITY_BASELINES,
 ) -> Path:
-    """Draw ``series`` and every detector's trace to ``path`` (suffix set by ``fmt``); returns the file written."""
+    """Draw ``series`` and every detector's trace to ``path`` (suffix set by ``fmt``); returns the file written.
+
+    ``baselines``: the rows that are sanity baselines (drawn last, in grey).
+    """
     n = len(series)
     for det, tr in traces.items():
         if np.shape(tr.scores) != (n,):
             raise DataError(f"{det}'s scores on {series.name} have shape {np.shape(tr.scores)}; the series has {n}.")
     import matplotlib.dates as mdates
 
-    traces = {d: traces[d] for d in contenders_first(traces)}  # sanity baselines at the bottom
+    traces = {d: traces[d] for d in frames.contenders_first(traces, baselines)}  # sanity baselines at the bottom
     x = series.timestamps if series.timestamps is not None else np.arange(n)
     xnum = mdates.date2num(x) if series.timestamps is not None else x.astype(np.float64)
-    colors = colors or detector_colors(list(traces))
+    colors = colors or detector_colors(list(traces), baselines)
     k = len(traces)
     height = 1.9 + 1.05 * k
     fig = new_figure(figsize=(11, height))
@@ -276,7 +280,7 @@ def disagreement(
     if metric is None or metric not in have:
         return pd.Series(np.nan, index=pd.Index(names, name="series"), dtype=float)
     values = frames.per_series(metrics, dataset, metric)
-    keep = [d for d in values.columns if is_contender(d, baselines)]
+    keep = [d for d in values.columns if d not in baselines]
     values = values[keep] if len(keep) >= 2 else values
     spread = values.std(axis=1, ddof=0).reindex(names)
     order = sorted(names, key=lambda s: (-spread[s] if np.isfinite(spread[s]) else np.inf, s))

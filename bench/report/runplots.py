@@ -30,8 +30,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from bench.errors import DataError
 from bench.metrics.auc import auc_pr
+from bench.metrics.catalog import header
+from bench.registry import SANITY_BASELINES
 from bench.report import frames
-from bench.report.metricinfo import SANITY_BASELINES, contenders_first, label
 from bench.report.plots import detector_colors, new_figure, save
 from bench.report.stats import RankComparison
 
@@ -51,7 +52,7 @@ def plot_distributions(
     present = [c for c in columns if not frames.per_series(metrics, dataset, c).empty]
     if not present:
         raise DataError(f"None of {', '.join(columns)} has per-series values for {dataset}; nothing to plot.")
-    dets = contenders_first(frames.detectors(metrics, dataset), baselines)
+    dets = frames.contenders_first(frames.detectors(metrics, dataset), baselines)
     dets = [d for d in dets if d in set(frames.per_series(metrics, dataset, present[0]).columns)]
     colors = detector_colors(dets, baselines)
     fig = new_figure(figsize=(2.9 * len(present) + 1.4, 0.42 * len(dets) + 1.3))
@@ -71,7 +72,7 @@ def plot_distributions(
             if v.size:
                 ax.plot(v.mean(), y, marker="D", color="black", ms=4, zorder=4)
         n = int(values.notna().any(axis=1).sum())
-        ax.set_title(f"{label(metric)} ({n} series)", fontsize=10)
+        ax.set_title(f"{header(metric)} ({n} series)", fontsize=10)
         ax.set_xlabel("per-series value", fontsize=9)
         ax.grid(axis="x", alpha=0.3)
         ax.tick_params(labelsize=8)
@@ -213,7 +214,7 @@ def plot_cd_diagram(result: RankComparison, path: Path | str, *, fmt: str = "png
     friedman = "" if np.isnan(p) else f", Friedman p = {p:.2g}"
     direction = "" if result.higher_is_better else " (lower is better)"
     ax.set_title(
-        f"{label(result.metric)}{direction}: average rank over {result.n_series} series (1 = best){friedman}",
+        f"{header(result.metric)}{direction}: average rank over {result.n_series} series (1 = best){friedman}",
         fontsize=10,
     )
     return save(fig, path, fmt)

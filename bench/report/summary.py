@@ -1,13 +1,18 @@
-"""The run summary: one row per (dataset, detector), each metric family's columns, written as Markdown, CSV and LaTeX.
+"""The run summary: one row per (dataset, detector), the catalogue's summary columns, as Markdown, CSV, LaTeX and text.
 
-Values are means over seeds of the aggregate each column names (the mean
+Values are means over seeds of the aggregate each column's metric names in
+the catalogue (:attr:`bench.metrics.catalog.Metric.over_series`: the mean
 over series for per-series metrics, the total over series for compute
-time, the corpus value for corpus-level scores such as NAB's); see
-:class:`bench.metrics.catalog.Column`. Oracle columns are marked ``†``.
+time, the corpus value for corpus-level scores such as NAB's). Oracle
+columns are marked ``†``. Whether a row is a published one and how many of
+its series have results are columns of their own (``source``,
+``series_ok``, ``series_total``); the printed label (``lstm (57/58)``,
+``ARTime (published)``) is rendered from them.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,76 +20,134 @@ from typing import Any
 import pandas as pd
 
 from bench.metrics import catalog
+from bench.metrics.records import kind, upgrade
 from bench.metrics.thresholds import ThresholdStrategy
-from bench.report.tables import to_latex, to_markdown
+from bench.report import textable
 from bench.results import write_frame, write_text
+
+ROW_COLUMNS = ("dataset", "detector", "source", "series_ok", "series_total")
+"""The columns that say what a row is; the metric columns (their headers) and ``seeds`` follow."""
 
 
 def summary_table(metrics: pd.DataFrame, published: pd.DataFrame | None = None) -> pd.DataFrame:
     """Wide table from long-form records; ``published`` rows (dataset, detector, metric, value) appended."""
+    metrics = upgrade(metrics)
     columns = catalog.summary_columns()
-    wanted = {(c.metric, c.aggregate) for c in columns}
-    picked = metrics[[k in wanted for k in zip(metrics.metric, metrics.series, strict=True)]]
-    n_seeds = metrics.groupby(["dataset", "detector"], sort=False)["seed"].nunique().rename("seeds")
+    agg = kind(metrics)
+    picked = metrics[
+        pd.concat([(metrics.metric == m.name) & (agg == m.over_series) for m in columns], axis=1).any(axis=1)
+    ]
     wide = picked.groupby(["dataset", "detector", "metric"], sort=False)["value"].mean().unstack("metric")
-    wide = wide.join(n_seeds)
-    wide = wide.rename(index=completeness_labels(metrics), level="detector")
+    rows = metrics[agg != "count"].groupby(["dataset", "detector"], sort=False)["seed"].nunique().rename("seeds")
+    wide = pd.DataFrame(index=rows.index).join(wide).join(rows)
+    counts = metrics[agg == "count"].pivot_table(
+        index=["dataset", "detector"], columns="metric", values="value", aggfunc="sum"
+    )
+    ok = counts["series_ok"] if "series_ok" in counts else pd.Series(dtype=float)
+    failed = counts["series_failed"] if "series_failed" in counts else pd.Series(dtype=float)
+    wide["source"] = "run"
+    wide["series_ok"] = ok.reindex(wide.index)
+    wide["series_total"] = (ok + failed.reindex(ok.index).fillna(0)).reindex(wide.index)
     if published is not None and len(published):
         pub = published.pivot_table(index=["dataset", "detector"], columns="metric", values="value")
+        pub["source"] = "published"
         wide = pd.concat([wide, pub])
-    cols = [c.metric for c in columns if c.metric in wide.columns]
-    wide = wide[cols + (["seeds"] if "seeds" in wide.columns else [])]
-    wide = wide.rename(columns={c.metric: c.header for c in columns}).reset_index()
-    return wide
+    metric_cols = [c.name for c in columns if c.name in wide.columns]
+    wide = wide.reset_index()[[*ROW_COLUMNS, *metric_cols, "seeds"]]
+    return wide.rename(columns={c.name: catalog.header(c.name) for c in columns})
 
 
-def completeness_labels(metrics: pd.DataFrame) -> dict[str, str]:
-    """``{row: "row (57/58)"}`` for rows with failed series (from the ``(count)`` records; summed over seeds)."""
-    counts = metrics[metrics.series == "(count)"]
-    if counts.empty:
-        return {}
-    per_row = counts.pivot_table(index=["dataset", "detector"], columns="metric", values="value", aggfunc="sum")
-    labels = {}
-    for (_, row), r in per_row.iterrows():
-        ok, failed = int(r.get("series_ok", 0)), int(r.get("series_failed", 0))
-        if failed:
-            labels[row] = f"{row} ({ok}/{ok + failed})"
-    return labels
+class _Row:
+    """The row-describing columns of one summary row."""
+
+    def __init__(self, rec: dict[str, Any]) -> None:
+        self.detector, self.source = rec["detector"], rec["source"]
+        self.series_ok, self.series_total = float(rec["series_ok"]), float(rec["series_total"])
 
 
-def notes(strategy: ThresholdStrategy, published: bool, table: pd.DataFrame) -> str:
-    """What each column assumes, under the table; the threshold sentence comes from the strategy itself."""
+def row_label(row: _Row) -> str:
+    """A summary row's printed detector: its name, ``(ok/total)`` when series failed, ``(published)``."""
+    text = str(row.detector)
+    if row.source == "published":
+        return text + " (published)"
+    ok, total = row.series_ok, row.series_total
+    if not math.isnan(ok) and not math.isnan(total) and ok < total:
+        text += f" ({int(ok)}/{int(total)})"
+    return text
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        if v.is_integer() and abs(v) < 1e6:
+            return str(int(v))
+        return f"{v:.3f}" if abs(v) < 1000 else f"{v:.0f}"
+    return str(v)
+
+
+def text_table(table: pd.DataFrame) -> textable.TextTable:
+    """The summary as text cells: dataset, the printed detector label, each metric column, seeds."""
+    shown = [c for c in table.columns if c not in ROW_COLUMNS]
+    rows = [
+        [str(rec["dataset"]), row_label(_Row(rec)), *(_fmt(rec[c]) for c in shown)] for rec in table.to_dict("records")
+    ]
+    return textable.TextTable(["dataset", "detector", *shown], rows, align=["l", "l"] + ["r"] * len(shown))
+
+
+def to_terminal(table: pd.DataFrame) -> str:
+    """The summary as aligned console text."""
+    return textable.to_terminal(text_table(table))
+
+
+def notes(strategy: ThresholdStrategy, table: pd.DataFrame) -> str:
+    """What each column assumes, under the table; sentences come from the strategy and the catalogue."""
+    from bench.metrics.catalog import PA_K
+
     text = (
         "Per-series metrics are means over series of the part after each series' training part; "
         f"P/R/F1, detection and alarms use the label-free threshold ({strategy.describe()}). "
         "† = oracle: the threshold was chosen with the test labels (an upper bound, not a result). "
-        "PA-F1 (point adjustment, Xu et al. 2018) is lenient: read it beside PA%K (K=20, Kim et al. 2022) "
+        f"PA-F1 (point adjustment, Xu et al. 2018) is lenient: read it beside PA%K (K={PA_K:g}, Kim et al. 2022) "
         "and the random baseline's best PA-F1. "
     )
-    if published or "NAB std" in table.columns:
-        text += "NAB columns are NAB's normalised corpus scores; rows marked (published) are NAB's scoreboard. "
-    return text + "fit s / score s: total seconds over all series."
+    corpus = [catalog.header(m.name) for m in catalog.summary_columns() if m.over_series == "corpus"]
+    shown = [c for c in corpus if c in table.columns]
+    if shown or (table.source == "published").any():
+        text += (
+            f"{', '.join(shown) or 'Corpus'} columns are corpus-level scores (NAB's normalised scores: null "
+            "detector = 0, perfect = 100); rows marked (published) are the benchmark's published scoreboard. "
+        )
+    totals = [catalog.header(m.name) for m in catalog.summary_columns() if m.over_series == "total"]
+    return text + f"{' / '.join(totals)}: total seconds over all series."
 
 
 def write_summary(
     root: Path,
     table: pd.DataFrame,
     strategy: ThresholdStrategy,
-    failed: Sequence[dict[str, Any]] = (),
-    published: bool = False,
+    failed: Sequence[Any] = (),
     incomplete: Sequence[str] = (),
 ) -> None:
     """``summary.md`` (with notes and failed tasks), ``summary.csv`` and ``summary.tex`` in ``root``.
 
+    ``failed``: records of the failed tasks (``detector``, ``seed``, ``dataset``, ``series``, ``error``);
     ``incomplete`` lists the rows with failed series (marked ``row (k/n)`` in the table).
     """
-    text = "# Summary\n\n" + to_markdown(table) + "\n" + notes(strategy, published, table) + "\n"
+    text_cells = text_table(table)
+    text = "# Summary\n\n" + textable.to_markdown(text_cells) + "\n" + notes(strategy, table) + "\n"
     if incomplete:
         text += "\nRows marked (k/n) are means over the k series that did not fail: " + "; ".join(incomplete) + ".\n"
     if failed:
         text += f"\n## Failed tasks ({len(failed)})\n\n" + "".join(
-            f"- {r['detector']} seed={r['seed']} {r['dataset']}/{r['series']}: {r['error']}\n" for r in failed
+            f"- {_get(r, 'detector')} seed={_get(r, 'seed')} {_get(r, 'dataset')}/{_get(r, 'series')}: "
+            f"{_get(r, 'error')}\n"
+            for r in failed
         )
     write_text(root / "summary.md", text)
     write_frame(root / "summary.csv", table)
-    write_text(root / "summary.tex", to_latex(table))
+    write_text(root / "summary.tex", textable.to_latex(text_cells))
+
+
+def _get(record: Any, key: str) -> Any:
+    return record[key] if isinstance(record, dict) else getattr(record, key)
