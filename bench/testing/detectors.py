@@ -1,19 +1,16 @@
-"""The detector conformance battery: checks every detector must pass, importable by plug-in authors.
+"""The detector checks: the contract every detector must meet, one function per clause.
 
-Usage in a test suite::
+Each check takes a factory ``make()`` that builds a fresh, unfitted detector.
+It returns when the detector passes, raises ``AssertionError`` saying what is
+wrong when it fails, and raises :class:`CheckNotApplicable` with the reason
+when it does not apply (the causality check on a detector with
+``causal = False``, the streaming checks on one without ``update``, ...).
+Run them with :func:`bench.testing.check_detector` or one at a time with
+:func:`bench.testing.run_check`.
 
-    from bench.testing import CHECKS, run_check
-    @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
-    def test_my_detector(check):
-        result = run_check(check, lambda: MyDetector(**MyDetector._test_params()))
-        if result.skipped:
-            pytest.skip(result.reason)
-
-or ``check_detector(MyDetector)`` to run them all at once. A check that
-fails raises ``AssertionError``; a check that does not apply to the
-detector (the causality check on a non-causal detector, the streaming checks
-on one without ``update``, ...) raises :class:`CheckNotApplicable` with the
-reason, and is reported as skipped, never as passed.
+Capabilities are read from the detector's documented class attributes:
+``causal`` and ``multivariate`` (:class:`bench.detectors.base.Detector`),
+``chance_level`` (the sanity baselines) and ``supports_update()``.
 """
 
 from __future__ import annotations
@@ -21,49 +18,15 @@ from __future__ import annotations
 import copy
 import inspect
 import pickle
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from bench.errors import DataError, NotFittedError
 from bench.estimator import check_params_contract
-from bench.postprocess.checks import CHECKS as POSTPROCESSOR_CHECKS
-from bench.postprocess.checks import check_postprocessor
-
-__all__ = [
-    "CHECKS",
-    "POSTPROCESSOR_CHECKS",
-    "check_detector",
-    "check_postprocessor",
-    "run_check",
-    "sine_with_spikes",
-]
-
-Factory = Callable[[], Any]
-
-
-class CheckNotApplicable(Exception):
-    """Raised by a check that does not apply to the detector at hand; the message is the reason."""
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The outcome of one check that did not fail: ``"passed"``, or ``"skipped"`` with the reason."""
-
-    check: str
-    status: Literal["passed", "skipped"]
-    reason: str = ""
-
-    @property
-    def passed(self) -> bool:
-        return self.status == "passed"
-
-    @property
-    def skipped(self) -> bool:
-        return self.status == "skipped"
+from bench.testing._common import Check, CheckNotApplicable, Factory, expect_error
+from bench.testing.data import TRAIN, sine_with_spikes
 
 
 def streams(det: Any) -> bool:
@@ -72,38 +35,33 @@ def streams(det: Any) -> bool:
     return bool(probe()) if callable(probe) else callable(getattr(det, "update", None))
 
 
-def sine_with_spikes(n: int = 600, train: int = 300, seed: int = 0) -> tuple[NDArray[np.float64], NDArray[np.int8]]:
-    """A noisy sine (period 25) with 6 spikes in its second part, and their labels."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(n)
-    x = np.sin(2 * np.pi * t / 25) + 0.05 * rng.standard_normal(n)
-    labels = np.zeros(n, dtype=np.int8)
-    spikes = np.linspace(train + 30, n - 30, 6).astype(int)
-    x[spikes] += np.where(np.arange(6) % 2 == 0, 4.0, -4.0)
-    labels[spikes] = 1
-    return x, labels
-
-
 def _data() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     x, _ = sine_with_spikes()
-    return x[:300], x
+    return x[:TRAIN], x
+
+
+def _two_channels() -> NDArray[np.float64]:
+    _, x = _data()
+    return np.column_stack((x, np.cos(np.arange(x.size) / 4.0)))
+
+
+def _not_streaming(det: Any) -> CheckNotApplicable:
+    return CheckNotApplicable(f"{type(det).__name__} does not stream (no _update, so no update)")
 
 
 def check_init_stores_params(make: Factory) -> None:
+    """Construction stores the hyperparameters unchanged and does no work; ``clone()`` keeps them."""
     check_params_contract(make())
 
 
 def check_score_before_fit(make: Factory) -> None:
+    """``score`` before ``fit`` raises :class:`NotFittedError` telling to call ``fit``."""
     _, x = _data()
-    try:
-        make().score(x)
-    except NotFittedError as exc:
-        assert "fit" in str(exc)
-    else:
-        raise AssertionError("score() before fit() must raise NotFittedError")
+    expect_error(NotFittedError, lambda: make().score(x), "fit", what="score() before fit()")
 
 
 def check_fit_returns_self_no_mutation(make: Factory) -> None:
+    """``fit`` returns ``self`` and changes neither the hyperparameters nor the input."""
     train, x = _data()
     det = make()
     params = copy.deepcopy(det.get_params())
@@ -115,6 +73,7 @@ def check_fit_returns_self_no_mutation(make: Factory) -> None:
 
 
 def check_output_contract(make: Factory) -> None:
+    """``score`` returns a finite ``(n,)`` float64 array aligned with its input."""
     train, x = _data()
     s = make().fit(train).score(x)
     assert isinstance(s, np.ndarray) and s.dtype == np.float64, f"scores dtype {getattr(s, 'dtype', type(s))}"
@@ -123,43 +82,37 @@ def check_output_contract(make: Factory) -> None:
 
 
 def check_1d_and_column_agree(make: Factory) -> None:
+    """``(n,)`` and ``(n, 1)`` input give identical scores."""
     train, x = _data()
     a = make().fit(train).score(x)
     b = make().fit(train[:, None]).score(x[:, None])
     np.testing.assert_array_equal(a, b)
 
 
-def _two_channels() -> NDArray[np.float64]:
-    _, x = _data()
-    return np.column_stack((x, np.cos(np.arange(x.size) / 4.0)))
-
-
 def check_multivariate(make: Factory) -> None:
+    """A multivariate detector scores ``(n, 2)`` input (and streams its points, if it streams)."""
     det = make()
     if not det.multivariate:
         raise CheckNotApplicable(f"{type(det).__name__} is univariate (multivariate = False)")
     X2 = _two_channels()
-    s = det.fit(X2[:300]).score(X2)
+    s = det.fit(X2[:TRAIN]).score(X2)
     assert s.shape == (X2.shape[0],) and np.isfinite(s).all()
     if streams(det):
-        assert np.isfinite(float(det.update(X2[300]))), "update must accept a point of the fitted width"
+        assert np.isfinite(float(det.update(X2[TRAIN]))), "update must accept a point of the fitted width"
 
 
 def check_univariate_refuses_channels(make: Factory) -> None:
+    """A univariate detector refuses ``(n, 2)`` input with a :class:`DataError` about channels."""
     det = make()
     if det.multivariate:
         raise CheckNotApplicable(
             f"{type(det).__name__} is multivariate: it has no extra channels to refuse (see check_multivariate)"
         )
-    try:
-        det.fit(_two_channels()[:300])
-    except DataError as exc:
-        assert "channel" in str(exc)
-    else:
-        raise AssertionError("a univariate detector must refuse (n, 2) input with DataError")
+    expect_error(DataError, lambda: det.fit(_two_channels()[:TRAIN]), "channel", what="a univariate fit on (n, 2)")
 
 
 def check_deterministic(make: Factory) -> None:
+    """The same parameters (seed included) give identical scores, and refitting changes nothing."""
     train, x = _data()
     a = make().fit(train).score(x)
     b = make().fit(train).score(x)
@@ -171,6 +124,7 @@ def check_deterministic(make: Factory) -> None:
 
 
 def check_pickle(make: Factory) -> None:
+    """A pickled and restored fitted detector gives the same scores."""
     train, x = _data()
     det = make().fit(train)
     restored = pickle.loads(pickle.dumps(det))
@@ -178,6 +132,7 @@ def check_pickle(make: Factory) -> None:
 
 
 def check_causal(make: Factory) -> None:
+    """A causal detector's ``score(X)[:k]`` does not change when ``X[k:]`` does."""
     det = make()
     if not det.causal:
         raise CheckNotApplicable(f"{type(det).__name__} is not causal (causal = False)")
@@ -189,11 +144,8 @@ def check_causal(make: Factory) -> None:
     np.testing.assert_array_equal(det.score(x)[:k], det.score(y)[:k], err_msg="score[:k] depends on X[k:]")
 
 
-def _not_streaming(det: Any) -> CheckNotApplicable:
-    return CheckNotApplicable(f"{type(det).__name__} does not stream (no _update, so no update)")
-
-
 def check_streaming_capability(make: Factory) -> None:
+    """``hasattr(det, "update")`` agrees with ``supports_update()``, and a Detector does not override ``update``."""
     det = make()
     has_update = callable(getattr(det, "update", None))
     assert has_update == streams(det), (
@@ -211,98 +163,80 @@ def check_streaming_capability(make: Factory) -> None:
 
 
 def check_streaming(make: Factory) -> None:
+    """``update`` scores a point before learning from it (a spike stands out), and is deterministic."""
     det = make()
     if not streams(det):
         raise _not_streaming(det)
     train, x = _data()
     det.fit(train)
     twin = copy.deepcopy(det)
-    normal = float(det.update(np.array([x[300]])))
-    spike = float(twin.update(np.array([x[300] + 8.0])))
+    normal = float(det.update(np.array([x[TRAIN]])))
+    spike = float(twin.update(np.array([x[TRAIN] + 8.0])))
     assert np.isfinite(normal) and np.isfinite(spike)
     assert spike > normal, "update must score a point before learning from it (a spike must stand out)"
-    a = [float(det.update(np.array([v]))) for v in x[301:360]]
+    a = [float(det.update(np.array([v]))) for v in x[TRAIN + 1 : 360]]
     b_det = make().fit(train)
-    b_det.update(np.array([x[300]]))
-    b = [float(b_det.update(np.array([v]))) for v in x[301:360]]
+    b_det.update(np.array([x[TRAIN]]))
+    b = [float(b_det.update(np.array([v]))) for v in x[TRAIN + 1 : 360]]
     assert a == b, "update must be deterministic"
 
 
-def _expect(error: type[Exception], call: Callable[..., Any], arg: Any, *, what: str, says: str = "") -> None:
-    try:
-        call(arg)
-    except error as exc:
-        assert says in str(exc), f"{what}: the {error.__name__} must mention {says!r}; got: {exc}"
-    else:
-        raise AssertionError(f"{what} must raise {error.__name__}")
-
-
 def check_update_validates(make: Factory) -> None:
+    """``update`` refuses a call before ``fit`` and a bad point, which then changes nothing."""
     det = make()
     if not streams(det):
         raise _not_streaming(det)
     train, x = _data()
-    _expect(NotFittedError, det.update, np.array([x[300]]), what="update() before fit()", says="fit")
+    p = np.array([x[TRAIN]])
+    expect_error(NotFittedError, lambda: det.update(p), "fit", what="update() before fit()")
     det.fit(train)
     twin = copy.deepcopy(det)
     for bad in (np.nan, np.inf):
-        _expect(DataError, det.update, np.array([bad]), what=f"update({bad})", says="channel 0")
-    _expect(DataError, det.update, np.array([1.0, 2.0]), what="update of a 2-value point", says="channel")
-    _expect(DataError, det.update, np.array([[x[300]]]), what="update of a (1, 1) block", says="shape")
-    assert det.update(x[300]) == twin.update(x[300]), "a rejected point must leave the detector unchanged"
+        expect_error(DataError, lambda b=bad: det.update(np.array([b])), "channel 0", what=f"update({bad})")
+    expect_error(DataError, lambda: det.update(np.array([1.0, 2.0])), "channel", what="update of a 2-value point")
+    expect_error(DataError, lambda: det.update(np.array([[x[TRAIN]]])), "shape", what="update of a (1, 1) block")
+    assert det.update(x[TRAIN]) == twin.update(x[TRAIN]), "a rejected point must leave the detector unchanged"
 
 
 def check_detects_spikes(make: Factory) -> None:
+    """ROC-AUC above 0.8 on the test part of the sine with spikes (not for chance-level baselines)."""
     from sklearn.metrics import roc_auc_score
 
     det = make()
     if getattr(det, "chance_level", False):
         raise CheckNotApplicable(f"{type(det).__name__} is a chance-level baseline (chance_level = True)")
     x, labels = sine_with_spikes()
-    s = det.fit(x[:300]).score(x)
-    auc = roc_auc_score(labels[300:], s[300:])
+    s = det.fit(x[:TRAIN]).score(x)
+    auc = roc_auc_score(labels[TRAIN:], s[TRAIN:])
     assert auc > 0.8, f"ROC-AUC {auc:.3f} on a sine with spikes; expected well above chance"
 
 
 def check_constant_and_short(make: Factory) -> None:
+    """Constant input gives finite scores; too-short input is refused naming the minimum; the minimum works."""
     det = make()
     m = det.min_length()
     const = np.full(max(m, 50) + 10, 3.0)
     s = det.fit(const).score(const)
     assert np.isfinite(s).all() and s.shape == const.shape
     if m > 1:
-        try:
-            make().fit(np.zeros(m - 1))
-        except DataError as exc:
-            assert str(m) in str(exc), f"too-short error must name the minimum {m}: {exc}"
-        else:
-            raise AssertionError(f"fit on {m - 1} points must raise DataError (minimum {m})")
+        expect_error(DataError, lambda: make().fit(np.zeros(m - 1)), str(m), what=f"fit on {m - 1} points")
     s_min = make().fit(np.sin(np.arange(max(m, 2)))).score(np.sin(np.arange(max(m, 2))))
     assert np.isfinite(s_min).all()
 
 
 def check_nan_rejected(make: Factory) -> None:
+    """``fit`` and ``score`` refuse a non-finite value with a :class:`DataError` naming its index."""
     train, x = _data()
     bad = train.copy()
     bad[17] = np.nan
-    try:
-        make().fit(bad)
-    except DataError as exc:
-        assert "17" in str(exc), f"NaN error must name the index: {exc}"
-    else:
-        raise AssertionError("fit must reject NaN with DataError")
+    expect_error(DataError, lambda: make().fit(bad), "17", what="fit with NaN at index 17")
     det = make().fit(train)
     bad_x = x.copy()
     bad_x[123] = np.inf
-    try:
-        det.score(bad_x)
-    except DataError as exc:
-        assert "123" in str(exc)
-    else:
-        raise AssertionError("score must reject inf with DataError")
+    expect_error(DataError, lambda: det.score(bad_x), "123", what="score with inf at index 123")
 
 
-CHECKS: list[Callable[[Factory], None]] = [
+CHECKS: list[Check] = [
     check_init_stores_params,
     check_score_before_fit,
     check_fit_returns_self_no_mutation,
@@ -320,24 +254,4 @@ CHECKS: list[Callable[[Factory], None]] = [
     check_constant_and_short,
     check_nan_rejected,
 ]
-
-
-def run_check(check: Callable[[Factory], None], make: Factory) -> CheckResult:
-    """Run one check: passed, or skipped with the reason when it does not apply; a failure raises."""
-    name = check.__name__.removeprefix("check_")
-    try:
-        check(make)
-    except CheckNotApplicable as exc:
-        return CheckResult(name, "skipped", str(exc))
-    return CheckResult(name, "passed")
-
-
-def check_detector(cls: Any, params: dict[str, Any] | None = None) -> list[CheckResult]:
-    """Run every check on ``cls`` built with ``params`` (default: its ``_test_params()``).
-
-    Returns one :class:`CheckResult` per check in :data:`CHECKS` order; the
-    first failing check raises its ``AssertionError`` (or the detector's own
-    exception).
-    """
-    kwargs = cls._test_params() if params is None else params
-    return [run_check(check, lambda: cls(**kwargs)) for check in CHECKS]
+"""Every detector check, in the order :func:`bench.testing.check_detector` runs them."""
