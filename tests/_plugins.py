@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bench.detectors.base import Detector
+from bench.detectors.statistical import ZScoreDetector
 from bench.postprocess.base import PostProcessor
 from bench.series import Series
 from bench.testing import sine_with_spikes
@@ -178,6 +179,29 @@ class Barrier(_OnLong):
 
 
 # --------------------------------------------------------------- plug-ins the conformance battery must judge
+class DoublingFrozenZScore(ZScoreDetector):
+    """Wrong on purpose: ``update`` returns twice the rolling z-score and never learns the point.
+
+    Issue 16, item 6: this variant passed every check of the old detector battery.
+    """
+
+    def _update(self, v):  # type: ignore[no-untyped-def]
+        history = self._history
+        score = super()._update(v)
+        self._history = history  # forget the point: the window never slides
+        return 2.0 * score
+
+
+class FrozenZScore(ZScoreDetector):
+    """Wrong on purpose: ``update`` scores each point right but never learns it (the window never slides)."""
+
+    def _update(self, v):  # type: ignore[no-untyped-def]
+        history = self._history
+        score = super()._update(v)
+        self._history = history
+        return score
+
+
 class CentredPostProcessor(PostProcessor):
     """``scale * |s - mean of the transformed scores|``: reads the whole series, and says so (causal = False)."""
 
