@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from bench.detectors.base import Detector
+from bench.detectors.statistical import ZScoreDetector
+from bench.postprocess.base import PostProcessor
 from bench.series import Series
 from bench.testing import sine_with_spikes
 
@@ -174,3 +176,46 @@ class Barrier(_OnLong):
 
             threading.Event().wait()  # stay here until killed
         return super().fit(X)
+
+
+# --------------------------------------------------------------- plug-ins the conformance battery must judge
+class DoublingFrozenZScore(ZScoreDetector):
+    """Wrong on purpose: ``update`` returns twice the rolling z-score and never learns the point.
+
+    Issue 16, item 6: this variant passed every check of the old detector battery.
+    """
+
+    def _update(self, v):  # type: ignore[no-untyped-def]
+        history = self._history
+        score = super()._update(v)
+        self._history = history  # forget the point: the window never slides
+        return 2.0 * score
+
+
+class FrozenZScore(ZScoreDetector):
+    """Wrong on purpose: ``update`` scores each point right but never learns it (the window never slides)."""
+
+    def _update(self, v):  # type: ignore[no-untyped-def]
+        history = self._history
+        score = super()._update(v)
+        self._history = history
+        return score
+
+
+class CentredPostProcessor(PostProcessor):
+    """``scale * |s - mean of the transformed scores|``: reads the whole series, and says so (causal = False)."""
+
+    causal = False
+
+    def __init__(self, *, scale: float = 1.0) -> None:
+        self.scale = scale
+
+    def _fit(self, train, values):  # type: ignore[no-untyped-def]
+        self.mean_ = float(train.mean()) if train.size else 0.0
+
+    def _transform(self, scores, values):  # type: ignore[no-untyped-def]
+        centre = scores.mean() if scores.size else 0.0
+        return self.scale * np.abs(scores - centre)
+
+    def _update(self, score, value):  # type: ignore[no-untyped-def]
+        return self.scale * abs(score - self.mean_)

@@ -1,4 +1,4 @@
-"""Every post-processor passes the shared battery (bench.postprocess.checks), and the battery can fail."""
+"""Every post-processor passes the shared battery (bench.testing.POSTPROCESSOR_CHECKS), and the battery can fail."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import importlib
 
 import numpy as np
 import pytest
+from _plugins import CentredPostProcessor
 
-from bench.postprocess.checks import CHECKS, check_causal, check_postprocessor, check_streaming
 from bench.registry import POSTPROCESSORS
+from bench.testing import POSTPROCESSOR_CHECKS, check_postprocessor, run_check
+from bench.testing.postprocessors import check_causal, check_streaming
 
 
 def _cls(name: str):  # type: ignore[no-untyped-def]
@@ -16,12 +18,18 @@ def _cls(name: str):  # type: ignore[no-untyped-def]
     return getattr(importlib.import_module(module), attr)
 
 
-@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__.removeprefix("check_"))
+@pytest.mark.parametrize("check", POSTPROCESSOR_CHECKS, ids=lambda c: c.__name__.removeprefix("check_"))
 @pytest.mark.parametrize("name", sorted(POSTPROCESSORS))
 def test_battery(name: str, check) -> None:  # type: ignore[no-untyped-def]
     cls = _cls(name)
     params = cls._test_params()
-    check(lambda: cls(**params))
+    result = run_check(check, lambda: cls(**params))
+    if result.skipped:
+        pytest.skip(f"{name}: {result.reason}")
+    if result.failed:
+        assert result.error is not None
+        raise result.error
+    assert result.passed
 
 
 def _peeking(cls):  # type: ignore[no-untyped-def]
@@ -44,7 +52,21 @@ def test_causality_check_catches_a_peeking_variant(name: str) -> None:
         check_causal(lambda: cls(**params))
     with pytest.raises(AssertionError, match="update"):
         check_streaming(lambda: cls(**params))
+    failed = {r.name for r in check_postprocessor(cls, params) if r.failed}
+    assert {"causal", "streaming"} <= failed
 
 
-def test_check_postprocessor_runs_all_checks() -> None:
-    check_postprocessor(_cls("telemanom"))
+def test_check_postprocessor_reports_every_check_passed() -> None:
+    results = check_postprocessor(_cls("telemanom"))
+    assert [r.name for r in results] == [c.__name__.removeprefix("check_") for c in POSTPROCESSOR_CHECKS]
+    assert all(r.passed for r in results), [(r.name, r.status, r.reason) for r in results if not r.passed]
+
+
+def test_non_causal_postprocessor_is_skipped_with_the_reason_not_passed() -> None:
+    """Bug (issue 16, item 6): check_causal returned silently when causal = False, so the check 'passed'."""
+    status = {r.name: (r.status, r.reason) for r in check_postprocessor(CentredPostProcessor)}
+    for name in ("causal", "streaming"):
+        assert status[name][0] == "skipped", status[name]
+        assert "CentredPostProcessor is not causal (causal = False)" in status[name][1]
+    others = {name: s for name, (s, _) in status.items() if name not in ("causal", "streaming")}
+    assert set(others.values()) == {"passed"}, others

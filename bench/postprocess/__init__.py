@@ -7,7 +7,7 @@
   row (:mod:`bench.postprocess.spatial`).
 
 The interface is :class:`bench.postprocess.base.PostProcessor`; the conformance battery is
-:mod:`bench.postprocess.checks`. Modules are imported lazily through ``bench.registry.POSTPROCESSORS``.
+:mod:`bench.testing.postprocessors`. Modules are imported lazily through ``bench.registry.POSTPROCESSORS``.
 """
 
 from __future__ import annotations

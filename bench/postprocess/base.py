@@ -79,7 +79,7 @@ class PostProcessor(Estimator):
 
     Class attributes: ``causal`` (``transform(s)[:k]`` depends only on
     ``s[:k]``), ``needs_values``. A post-processor is done when it passes
-    :func:`bench.postprocess.checks.check_postprocessor`.
+    :func:`bench.testing.check_postprocessor`.
 
     Examples
     --------

@@ -1,14 +1,13 @@
-"""The post-processor conformance battery: checks every score post-processor must pass, importable by plug-in authors.
+"""The post-processor checks: the contract every score post-processor must meet, one function per clause.
 
-Usage in a test suite::
-
-    from bench.postprocess.checks import CHECKS
-    @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
-    def test_my_postprocessor(check):
-        check(lambda: MyPostProcessor(**MyPostProcessor._test_params()))
-
-or ``check_postprocessor(MyPostProcessor)`` to run them all at once. Each
-check raises ``AssertionError`` saying what is wrong.
+Each check takes a factory ``make()`` that builds a fresh, unfitted
+post-processor (:class:`bench.postprocess.base.PostProcessor`). It returns
+when the post-processor passes, raises ``AssertionError`` saying what is
+wrong when it fails, and raises :class:`CheckNotApplicable` with the reason
+when it does not apply (causality and streaming equal to ``transform`` on a
+post-processor with ``causal = False``). Run them with
+:func:`bench.testing.check_postprocessor` or one at a time with
+:func:`bench.testing.run_check`.
 """
 
 from __future__ import annotations
@@ -23,21 +22,8 @@ from numpy.typing import NDArray
 
 from bench.errors import DataError, NotFittedError
 from bench.estimator import check_params_contract
-
-Factory = Callable[[], Any]
-N, TRAIN = 600, 300
-
-
-def raw_scores(n: int = N, seed: int = 0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Error-like raw scores (absolute noise with 6 spikes after point 300) and series values (a noisy sine)."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(n)
-    values = np.sin(2 * np.pi * t / 25) + 0.05 * rng.standard_normal(n)
-    scores = np.abs(0.3 * rng.standard_normal(n))
-    spikes = np.linspace(TRAIN + 30, n - 30, 6).astype(int)
-    scores[spikes] += 5.0
-    values[spikes] += 4.0
-    return scores, values
+from bench.testing._common import Check, CheckNotApplicable, Factory, expect_error
+from bench.testing.data import TRAIN, N, raw_scores
 
 
 def _vals(pp: Any, values: NDArray[np.float64]) -> NDArray[np.float64] | None:
@@ -49,6 +35,7 @@ def _fit(pp: Any, scores: NDArray[np.float64], values: NDArray[np.float64], k: i
 
 
 def check_init_stores_params(make: Factory) -> None:
+    """Construction stores the hyperparameters unchanged; ``default_params()`` lists every one of them."""
     pp = make()
     check_params_contract(pp)
     params = pp.get_params()
@@ -56,17 +43,15 @@ def check_init_stores_params(make: Factory) -> None:
 
 
 def check_transform_before_fit(make: Factory) -> None:
+    """``transform`` and ``update`` before ``fit`` raise :class:`NotFittedError` telling to call ``fit``."""
     s, v = raw_scores()
-    for call in (lambda pp: pp.transform(s, _vals(pp, v)), lambda pp: pp.update(s[0], v[0])):
-        try:
-            call(make())
-        except NotFittedError as exc:
-            assert "fit" in str(exc), f"the not-fitted error must say to call fit: {exc}"
-        else:
-            raise AssertionError("transform() and update() before fit() must raise NotFittedError")
+    pp = make()
+    expect_error(NotFittedError, lambda: pp.transform(s, _vals(pp, v)), "fit", what="transform() before fit()")
+    expect_error(NotFittedError, lambda: make().update(s[0], v[0]), "fit", what="update() before fit()")
 
 
 def check_fit_returns_self_no_mutation(make: Factory) -> None:
+    """``fit`` returns ``self`` and changes neither the hyperparameters nor the input."""
     s, v = raw_scores()
     pp = make()
     params = copy.deepcopy(pp.get_params())
@@ -78,6 +63,7 @@ def check_fit_returns_self_no_mutation(make: Factory) -> None:
 
 
 def check_output_contract(make: Factory) -> None:
+    """``transform`` returns finite ``(n,)`` float64 aligned with the scores, also for empty and constant input."""
     s, v = raw_scores()
     pp = _fit(make(), s, v)
     out = pp.transform(s, _vals(pp, v))
@@ -103,6 +89,7 @@ def check_warmup(make: Factory) -> None:
 
 
 def check_deterministic(make: Factory) -> None:
+    """The same input gives identical output; refitting and transforming change nothing."""
     s, v = raw_scores()
     a = _fit(make(), s, v).transform(s, _vals(make(), v))
     b = _fit(make(), s, v).transform(s, _vals(make(), v))
@@ -115,17 +102,22 @@ def check_deterministic(make: Factory) -> None:
 
 
 def check_pickle(make: Factory) -> None:
+    """A pickled and restored fitted post-processor gives the same output."""
     s, v = raw_scores()
     pp = _fit(make(), s, v)
     restored = pickle.loads(pickle.dumps(pp))
     np.testing.assert_array_equal(pp.transform(s, _vals(pp, v)), restored.transform(s, _vals(pp, v)))
 
 
+def _not_causal(pp: Any, why: str) -> CheckNotApplicable:
+    return CheckNotApplicable(f"{type(pp).__name__} is not causal (causal = False): {why}")
+
+
 def check_causal(make: Factory) -> None:
     """Changing the scores (and values) from point k on never changes the output before k."""
     pp = make()
     if not pp.causal:
-        return
+        raise _not_causal(pp, "its output may depend on later scores")
     s, v = raw_scores()
     _fit(pp, s, v)
     base = pp.transform(s, _vals(pp, v))
@@ -139,32 +131,42 @@ def check_causal(make: Factory) -> None:
         )
 
 
+def _update_all(pp: Any, s: NDArray[np.float64], v: NDArray[np.float64]) -> list[float]:
+    return [pp.update(x, y if pp.needs_values else None) for x, y in zip(s, v, strict=True)]
+
+
 def check_streaming(make: Factory) -> None:
-    """After fit(train), update() on each later point returns exactly transform(train + stream)[len(train):]."""
+    """After fit(train), update() on each later point returns exactly transform(train + stream)[len(train):].
+
+    Exact equality, for three training parts (300 points, empty, one point).
+    Not applicable to a non-causal post-processor: its ``transform`` reads
+    scores that a stream has not seen yet.
+    """
+    pp = make()
+    if not pp.causal:
+        raise _not_causal(pp, "its transform may read scores that a stream has not seen")
     s, v = raw_scores()
     for k in (TRAIN, 0, 1):
         pp = _fit(make(), s, v, k)
         batch = pp.transform(s, _vals(pp, v))[k:]
-        stream = np.array([pp.update(s[i], v[i] if pp.needs_values else None) for i in range(k, N)])
+        stream = np.array(_update_all(pp, s[k:], v[k:]))
         np.testing.assert_array_equal(stream, batch, err_msg=f"update() after fit(scores[:{k}]) != transform()")
-    twin = _fit(make(), s, v)
-    again = _fit(make(), s, v)
-    a = [twin.update(x, y if twin.needs_values else None) for x, y in zip(s[TRAIN:360], v[TRAIN:360], strict=True)]
-    b = [again.update(x, y if again.needs_values else None) for x, y in zip(s[TRAIN:360], v[TRAIN:360], strict=True)]
+
+
+def check_update_deterministic(make: Factory) -> None:
+    """Two post-processors fitted alike return the same ``update`` values on the same stream."""
+    s, v = raw_scores()
+    a = _update_all(_fit(make(), s, v), s[TRAIN:360], v[TRAIN:360])
+    b = _update_all(_fit(make(), s, v), s[TRAIN:360], v[TRAIN:360])
     assert a == b, "update must be deterministic"
 
 
 def _expect_data_error(call: Callable[[], Any], *needles: str, what: str) -> None:
-    try:
-        call()
-    except DataError as exc:
-        for needle in needles:
-            assert needle in str(exc), f"{what}: the error must mention {needle!r}: {exc}"
-    else:
-        raise AssertionError(f"{what} must raise DataError")
+    expect_error(DataError, call, *needles, what=what)
 
 
 def check_input_validation(make: Factory) -> None:
+    """Non-finite or misshapen scores (and values, where read) are refused with a :class:`DataError` saying where."""
     s, v = raw_scores()
     bad = s.copy()
     bad[17] = np.nan
@@ -193,7 +195,7 @@ def check_short_training(make: Factory) -> None:
         assert out.shape == s.shape and np.isfinite(out).all(), f"fit on {k} point(s): bad output"
 
 
-CHECKS: list[Callable[[Factory], None]] = [
+CHECKS: list[Check] = [
     check_init_stores_params,
     check_transform_before_fit,
     check_fit_returns_self_no_mutation,
@@ -203,13 +205,8 @@ CHECKS: list[Callable[[Factory], None]] = [
     check_pickle,
     check_causal,
     check_streaming,
+    check_update_deterministic,
     check_input_validation,
     check_short_training,
 ]
-
-
-def check_postprocessor(cls: Any, params: dict[str, Any] | None = None) -> None:
-    """Run every check on ``cls`` built with ``params`` (default: its ``_test_params()``)."""
-    kwargs = cls._test_params() if params is None else params
-    for check in CHECKS:
-        check(lambda: cls(**kwargs))
+"""Every post-processor check, in the order :func:`bench.testing.check_postprocessor` runs them."""
