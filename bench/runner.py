@@ -264,7 +264,7 @@ def execute(task: Task, timeout: float | None = None) -> tuple[dict[str, Any], n
         score_seconds=t2 - t1,
         us_per_point=(t2 - t1) / len(s) * 1e6,
         n_warmup=int(getattr(det, "n_warmup_", 0)),
-        epochs_run=getattr(det, "epochs_run_", None),
+        epochs_run=det.epochs_run_ if registry.detector_entry(task.detector.name).reports_epochs else None,
     )
     return record, scores
 

@@ -15,7 +15,7 @@ for why and what it changes.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -211,6 +211,10 @@ class LSTMDetector(Detector):
     shifts are labelled only at their start), but drops NAB to 53-54:
     there, the lasting error is how the likelihood finds a change point.
     """
+
+    needs_torch: ClassVar[bool] = True
+    reports_epochs: ClassVar[bool] = True
+    seed_param: ClassVar[str | None] = "seed"
 
     def __init__(
         self,

@@ -52,22 +52,10 @@ class ReportResult:
 def chance_baselines(rows: Sequence[str]) -> tuple[str, ...]:
     """Rows whose detector is a chance-level sanity baseline (``random``, ``null``, a plug-in that says so).
 
-    They are never marked best. Registered detectors are known by name, so no
-    heavy module (torch) is imported to ask.
+    They are never marked best. Registered detectors are known by their
+    registry entry, so no heavy module (torch) is imported to ask.
     """
-    out = []
-    for r in rows:
-        name = r.split("[")[0].split("+")[0]
-        if name in registry.DETECTORS:
-            if name in registry.SANITY_BASELINES:
-                out.append(r)
-            continue
-        try:
-            if getattr(registry.get_detector_class(name), "chance_level", False):
-                out.append(r)
-        except Exception:  # a plug-in that no longer imports: not a baseline
-            continue
-    return tuple(out)
+    return tuple(r for r in rows if registry.is_chance_level(r.split("[")[0].split("+")[0], unknown=False))
 
 
 def _scores(store: RunStore, config: Any, series: list[Series]) -> dict[tuple[str, str, int], tuple[np.ndarray, Any]]:
