@@ -20,6 +20,7 @@ from typing import Any
 
 from bench.errors import ParameterError, UnknownNameError
 
+
 @dataclass(frozen=True)
 class DetectorEntry:
     """A detector's registration: where its class lives and what the runner and reports need to know about it.
@@ -119,9 +120,7 @@ DETECTOR_ENTRIES: dict[str, DetectorEntry] = {
         DetectorEntry("zscore", "bench.detectors.statistical:ZScoreDetector", streaming=True),
         DetectorEntry("gaussian", "bench.detectors.statistical:GaussianDetector", streaming=True, multivariate=False),
         DetectorEntry("mad", "bench.detectors.statistical:MADDetector", streaming=True),
-        DetectorEntry(
-            "iforest", "bench.detectors.iforest:IsolationForestDetector", seed_param="seed", streaming=True
-        ),
+        DetectorEntry("iforest", "bench.detectors.iforest:IsolationForestDetector", seed_param="seed", streaming=True),
         DetectorEntry(
             "autoencoder",
             "bench.detectors.autoencoder:AutoencoderDetector",
@@ -435,7 +434,8 @@ def seed_param(detector: str | type[Any]) -> str | None:
     """
     if isinstance(detector, str):
         return detector_entry(detector).seed_param
-    return DetectorEntry.from_class(detector.__name__, f"{detector.__module__}:{detector.__qualname__}", detector).seed_param
+    target = f"{detector.__module__}:{detector.__qualname__}"
+    return DetectorEntry.from_class(target, target, detector).seed_param
 
 
 def make_detector(name: str, params: dict[str, Any] | None = None, seed: int | None = None) -> Any:

@@ -1,4 +1,4 @@
-"""Detector entries in the registry: metadata without imports, plug-ins from documented attributes (issue 16, item 4)."""
+"""Detector entries in the registry: metadata known without imports, plug-ins' entries from documented attributes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from bench.detectors.base import Detector
 from bench.errors import ParameterError, UnknownNameError
 from bench.pipeline import preflight
 from bench.report.build import chance_baselines
-from bench.runner import execute, make_task
+from bench.runner import _WARMED, execute, make_task
 from bench.series import Series
 from bench.testing import sine_with_spikes
 
@@ -51,7 +51,7 @@ class WrongSeedParam(RngDetector):
 
 
 class EpochsDetector(RngDetector):
-    """Reports its training epochs, and counts its fits."""
+    """Reports its training epochs, and counts its fits (warm-up included)."""
 
     reports_epochs: ClassVar[bool] = True
     chance_level: ClassVar[bool] = True
@@ -116,7 +116,8 @@ def test_asking_about_registered_detectors_imports_no_detector_module() -> None:
 
 def test_plugin_entry_comes_from_its_documented_attributes() -> None:
     e = registry.detector_entry(f"{HERE}:EpochsDetector")
-    assert (e.seed_param, e.chance_level, e.reports_epochs, e.streaming, e.needs_torch) == ("rng", True, True, False, False)
+    assert (e.seed_param, e.chance_level, e.reports_epochs) == ("rng", True, True)
+    assert not e.streaming and not e.needs_torch and e.multivariate
     assert registry.is_chance_level(f"{HERE}:EpochsDetector") and not registry.is_chance_level(f"{HERE}:RngDetector")
     assert registry.detector_entry("_plugins:DuckDetector").seed_param == "seed"  # the plug-in convention
     assert registry.detector_entry("_plugins:AbsDetector").seed_param == "seed"
@@ -154,6 +155,28 @@ def test_runner_records_epochs_only_for_detectors_that_report_them() -> None:
     assert rec["status"] == "ok" and rec["epochs_run"] is None
     rec, _ = execute(make_task(DetectorSpec("zscore", {"window_size": 10}), 0, s))
     assert rec["status"] == "ok" and rec["epochs_run"] is None
+
+
+def test_runner_warms_each_class_up_once_per_process_without_changing_scores() -> None:
+    _WARMED.discard(EpochsDetector)
+    EpochsDetector.fits = 0
+    s = _series()
+    first, scores_first = execute(make_task(DetectorSpec(f"{HERE}:EpochsDetector"), 3, s))
+    assert EpochsDetector.fits == 2, "one untimed warm-up fit, then the task's own"
+    second, scores_second = execute(make_task(DetectorSpec(f"{HERE}:EpochsDetector"), 3, s))
+    assert EpochsDetector.fits == 3, "the class is warm: no second warm-up in this process"
+    assert scores_first is not None and scores_second is not None
+    np.testing.assert_array_equal(scores_first, scores_second)
+
+
+def test_warm_up_leaves_the_detector_and_global_random_state_alone() -> None:
+    det = registry.make_detector("iforest", {"n_estimators": 5}, seed=1)
+    x, _ = sine_with_spikes(n=300, train=150, seed=0)
+    state = np.random.get_state()[1].copy()
+    det.warm_up(x)
+    assert not hasattr(det, "is_fitted_") and det.get_params()["seed"] == 1
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
+    det.warm_up(x[:5])  # shorter than one window: nothing to warm, fit will refuse it
 
 
 def test_preflight_uses_the_public_check_params() -> None:
