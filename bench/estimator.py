@@ -3,7 +3,8 @@
 Hyperparameters are the keyword parameters of ``__init__``, stored unchanged
 as attributes of the same name; ``__init__`` does no other work. This class
 gives every estimator ``get_params``, ``set_params``, ``clone``,
-``default_params`` and a ``repr`` from that one convention.
+``default_params`` and a ``repr`` from that one convention, and a public
+``check_params`` (validation, run by ``fit`` and before a run starts).
 """
 
 from __future__ import annotations
@@ -53,6 +54,19 @@ class Estimator:
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({params})"
+
+    def check_params(self) -> None:
+        """Raise :class:`~bench.errors.ParameterError` when a hyperparameter is invalid; return None otherwise.
+
+        ``fit`` calls it first, and a run calls it for every detector and
+        post-processor before any task starts, so ``window_size=-5`` fails
+        once, with its name, rather than in every task. Subclasses put their
+        checks in ``_validate_params``.
+        """
+        self._validate_params()
+
+    def _validate_params(self) -> None:
+        """Check hyperparameters (the body of :meth:`check_params`; never called by ``__init__``)."""
 
     @classmethod
     def _test_params(cls) -> dict[str, Any]:

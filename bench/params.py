@@ -39,7 +39,7 @@ def _members(annotation: Any, default: Any) -> list[Any]:
     if annotation is inspect.Parameter.empty or annotation is Any:
         if default is inspect.Parameter.empty or default is None:
             return []
-        return [type(default)] + ([type(None)] if default is None else [])
+        return [type(default)]
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         found = [m for a in typing.get_args(annotation) for m in _members(a, inspect.Parameter.empty)]
@@ -62,9 +62,9 @@ def _from_text(raw: str, kinds: list[Any]) -> Any:
     for t in kinds:
         if t is bool and low in _TRUE + _FALSE:
             return low in _TRUE
-        if t is int and not isinstance(t, bool):
+        if isinstance(t, type) and issubclass(t, int) and t is not bool:  # int, or an int type such as an IntEnum
             try:
-                return int(raw)
+                return t(int(raw))
             except ValueError:
                 pass
         if t is float:

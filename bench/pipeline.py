@@ -21,6 +21,7 @@ import pandas as pd
 from bench import registry
 from bench.config import DetectorSpec, RunConfig
 from bench.errors import DataError, OutputError, ParameterError, UnknownNameError
+from bench.estimator import Estimator
 from bench.evaluate import Scored, evaluate
 from bench.metrics import catalog
 from bench.metrics.thresholds import ThresholdStrategy
@@ -88,7 +89,7 @@ def _resolved(config: RunConfig) -> list[dict[str, Any]]:
                 "alias": row.alias,
                 "name": row.name,
                 "params": resolved_params(row),
-                "seed_param": registry.seed_param(cls),
+                "seed_param": registry.detector_entry(row.name).seed_param,
                 "code_version": code_version(cls),
                 "post": [p.to_dict() for p in row.post],
             }
@@ -164,21 +165,21 @@ def write_config(
 def preflight(config: RunConfig) -> None:
     """Catch bad parameters before any task runs: build every detector and check its hyperparameters.
 
-    A ``window_size=-5`` would otherwise fail every task one by one.
+    A ``window_size=-5`` would otherwise fail every task one by one. Checks
+    are :meth:`bench.estimator.Estimator.check_params`; a duck-typed plug-in
+    (not an :class:`~bench.estimator.Estimator`) has none and is checked by its own ``fit``.
     """
     for row in config.rows:
         det = registry.make_detector(row.name, resolved_params(row.raw), seed=config.seeds[0])
-        check = getattr(det, "_validate_params", None)
-        if callable(check):
+        if isinstance(det, Estimator):
             try:
-                check()
+                det.check_params()
             except ParameterError as exc:
                 raise ParameterError(f"{row.alias}: {exc}") from None
         for p in row.post:
             pp = registry.get_postprocessor_class(p.name)(**p.params)
-            check = getattr(pp, "_validate_params", None)
-            if callable(check):
-                check()
+            if isinstance(pp, Estimator):
+                pp.check_params()
 
 
 def check_out(store: RunStore) -> None:

@@ -1,8 +1,10 @@
 """Names to entries: detectors, post-processors and datasets by short name, plug-ins by ``module:Class``.
 
 Lookups are lazy (a module is imported only when its name is used), so
-``--detector zscore`` never imports torch. A dataset entry carries its
-metadata (how it is loaded, fetched, verified and described, which extra
+``--detector zscore`` never imports torch. A detector entry carries what the
+runner and the reports need to know (seed parameter, chance level,
+streaming, multivariate, torch, trained epochs) without importing the
+detector's module. A dataset entry carries its metadata (how it is loaded, fetched, verified and described, which extra
 metric families apply, where its published results are), so no module
 branches on a dataset's name.
 """
@@ -18,17 +20,121 @@ from typing import Any
 
 from bench.errors import ParameterError, UnknownNameError
 
-# short name -> "module:attribute"
-DETECTORS: dict[str, str] = {
-    "lstm": "bench.detectors.lstm:LSTMDetector",
-    "zscore": "bench.detectors.statistical:ZScoreDetector",
-    "gaussian": "bench.detectors.statistical:GaussianDetector",
-    "mad": "bench.detectors.statistical:MADDetector",
-    "iforest": "bench.detectors.iforest:IsolationForestDetector",
-    "autoencoder": "bench.detectors.autoencoder:AutoencoderDetector",
-    "random": "bench.detectors.trivial:RandomDetector",
-    "null": "bench.detectors.trivial:NullDetector",
+
+@dataclass(frozen=True)
+class DetectorEntry:
+    """A detector's registration: where its class lives and what the runner and reports need to know about it.
+
+    Registered detectors' entries are written out below, so a question such
+    as "is ``lstm`` a chance-level baseline?" imports nothing (no torch). A
+    plug-in's entry is built from its class's documented attributes
+    (:meth:`from_class`); for every registered detector a test checks that
+    the written entry equals the one built from its class, so the two cannot
+    drift.
+
+    Parameters
+    ----------
+    name
+        What ``--detector`` accepts.
+    target
+        ``"module:Class"``.
+    seed_param
+        The ``__init__`` parameter through which the run's seed reaches the
+        detector; None for a deterministic detector (class attribute ``seed_param``).
+    chance_level
+        Its scores carry no information by design (``random``, ``null``): never
+        marked best, skipped by skill checks (class attribute ``chance_level``).
+    streaming
+        Offers ``update(x)`` (``supports_update()`` on the class).
+    multivariate
+        Accepts ``(n, d)`` input with ``d > 1`` (class attribute ``multivariate``).
+    needs_torch
+        Imports torch when fitted (class attribute ``needs_torch``).
+    reports_epochs
+        Sets ``epochs_run_`` in ``fit``, recorded by the runner as
+        ``epochs_run`` (class attribute ``reports_epochs``).
+    """
+
+    name: str
+    target: str
+    seed_param: str | None = None
+    chance_level: bool = False
+    streaming: bool = False
+    multivariate: bool = True
+    needs_torch: bool = False
+    reports_epochs: bool = False
+
+    def load(self) -> type[Any]:
+        """The detector class (imports its module)."""
+        return _import(self.target, "detector")
+
+    @classmethod
+    def from_class(cls, name: str, target: str, klass: type[Any]) -> DetectorEntry:
+        """The entry a class describes through its documented attributes (see :class:`bench.detectors.base.Detector`).
+
+        A duck-typed plug-in may lack them all: it is then univariate-agnostic
+        (``multivariate=True``, as the base class), not streaming unless it has
+        ``update``, and its seed goes to a ``seed`` or ``random_state``
+        parameter, the plug-in convention the README documents.
+
+        Raises
+        ------
+        UnknownNameError
+            When the class declares a ``seed_param`` that is not one of its parameters.
+        """
+        params = parameters(klass)
+        if hasattr(klass, "seed_param"):
+            seed = klass.seed_param
+            if seed is not None and seed not in params:
+                raise UnknownNameError(
+                    f"{klass.__name__}.seed_param = {seed!r} is not one of its parameters "
+                    f"({', '.join(params) or 'none'}); name the parameter that takes the seed, or None."
+                )
+        else:
+            seed = next((p for p in PLUGIN_SEED_PARAMS if p in params), None)
+        supports = getattr(klass, "supports_update", None)
+        streaming = bool(supports()) if callable(supports) else callable(getattr(klass, "update", None))
+        return cls(
+            name=name,
+            target=target,
+            seed_param=seed,
+            chance_level=bool(getattr(klass, "chance_level", False)),
+            streaming=streaming,
+            multivariate=bool(getattr(klass, "multivariate", True)),
+            needs_torch=bool(getattr(klass, "needs_torch", False)),
+            reports_epochs=bool(getattr(klass, "reports_epochs", False)),
+        )
+
+
+DETECTOR_ENTRIES: dict[str, DetectorEntry] = {
+    e.name: e
+    for e in (
+        DetectorEntry(
+            "lstm",
+            "bench.detectors.lstm:LSTMDetector",
+            seed_param="seed",
+            streaming=True,
+            needs_torch=True,
+            reports_epochs=True,
+        ),
+        DetectorEntry("zscore", "bench.detectors.statistical:ZScoreDetector", streaming=True),
+        DetectorEntry("gaussian", "bench.detectors.statistical:GaussianDetector", streaming=True, multivariate=False),
+        DetectorEntry("mad", "bench.detectors.statistical:MADDetector", streaming=True),
+        DetectorEntry("iforest", "bench.detectors.iforest:IsolationForestDetector", seed_param="seed", streaming=True),
+        DetectorEntry(
+            "autoencoder",
+            "bench.detectors.autoencoder:AutoencoderDetector",
+            seed_param="seed",
+            streaming=True,
+            needs_torch=True,
+        ),
+        DetectorEntry("random", "bench.detectors.trivial:RandomDetector", seed_param="seed", chance_level=True),
+        DetectorEntry("null", "bench.detectors.trivial:NullDetector", chance_level=True),
+    )
 }
+
+DETECTORS: dict[str, str] = {name: e.target for name, e in DETECTOR_ENTRIES.items()}
+"""Short name -> ``"module:Class"`` (the targets of :data:`DETECTOR_ENTRIES`)."""
 
 # short name -> "module:attribute"; named after a detector with '+' (``lstm+likelihood``)
 POSTPROCESSORS: dict[str, str] = {
@@ -44,8 +150,8 @@ this detector (``null+spatial``), so its rows can be read against what the rule 
 SANITY_BASELINES = ("random", "null")
 """Added to every run unless it says otherwise: a metric under which these look good says so about the metric."""
 
-SEED_PARAMS = ("seed", "random_state")
-"""The parameter names through which a run's seed reaches a detector (the first one it has)."""
+PLUGIN_SEED_PARAMS = ("seed", "random_state")
+"""Where the run's seed goes in a plug-in class that does not declare ``seed_param`` (the first it has)."""
 
 
 @dataclass(frozen=True)
@@ -241,8 +347,8 @@ def get_detector_class(name: str) -> type[Any]:
     enough); subclassing :class:`bench.detectors.base.Detector` adds input
     validation and the conformance battery's expectations for free.
     """
-    if name in DETECTORS:
-        return _import(DETECTORS[name], "detector")
+    if name in DETECTOR_ENTRIES:
+        return DETECTOR_ENTRIES[name].load()
     if ":" not in name:
         raise UnknownNameError(
             f"Unknown detector {name!r}. Available: {', '.join(detector_names())} (or a plug-in as module:Class)."
@@ -257,6 +363,51 @@ def get_detector_class(name: str) -> type[Any]:
             "subclass bench.detectors.base.Detector."
         )
     return cls
+
+
+def detector_entry(name: str) -> DetectorEntry:
+    """The entry of a registered detector (nothing imported) or of a ``module:Class`` plug-in (its class imported).
+
+    Raises
+    ------
+    UnknownNameError
+        For a name that is neither, or a plug-in that cannot be imported or is not a detector.
+    """
+    if name in DETECTOR_ENTRIES:
+        return DETECTOR_ENTRIES[name]
+    return DetectorEntry.from_class(name, name, get_detector_class(name))
+
+
+def is_chance_level(name: str, *, unknown: bool | None = None) -> bool:
+    """Whether detector ``name`` is a chance-level sanity baseline (``random``, ``null``, a plug-in that says so).
+
+    Parameters
+    ----------
+    name
+        A registered name (answered from its entry, nothing imported) or a
+        ``module:Class`` plug-in (imported, its ``chance_level`` attribute read).
+    unknown
+        The answer for a name that is neither, or a plug-in that no longer
+        imports (a report of an old run folder, a row alias); None raises.
+
+    Raises
+    ------
+    UnknownNameError
+        For such a name when ``unknown`` is None.
+
+    Examples
+    --------
+    >>> is_chance_level("random"), is_chance_level("lstm")  # neither imports its module
+    (True, False)
+    >>> is_chance_level("no-such-detector", unknown=False)
+    False
+    """
+    try:
+        return detector_entry(name).chance_level
+    except UnknownNameError:
+        if unknown is None:
+            raise
+        return unknown
 
 
 def get_postprocessor_class(name: str) -> type[Any]:
@@ -275,17 +426,24 @@ def get_postprocessor_class(name: str) -> type[Any]:
     )
 
 
-def seed_param(cls: type[Any]) -> str | None:
-    """The parameter through which the run's seed reaches ``cls`` (``seed`` or ``random_state``), if any."""
-    names = parameters(cls)
-    return next((p for p in SEED_PARAMS if p in names), None)
+def seed_param(detector: str | type[Any]) -> str | None:
+    """The parameter through which the run's seed reaches a detector (a name, or its class), if any.
+
+    Read from the detector's entry (:class:`DetectorEntry`); for a class,
+    from its documented ``seed_param`` attribute (or the plug-in convention).
+    """
+    if isinstance(detector, str):
+        return detector_entry(detector).seed_param
+    target = f"{detector.__module__}:{detector.__qualname__}"
+    return DetectorEntry.from_class(target, target, detector).seed_param
 
 
 def make_detector(name: str, params: dict[str, Any] | None = None, seed: int | None = None) -> Any:
     """Instantiate a detector by name with keyword hyperparameters (unknown ones refused) and the run's seed.
 
-    The seed goes to the detector's seed parameter (:func:`seed_param`) at
-    construction; a detector without one is deterministic or ignores seeds.
+    The seed goes to the parameter the detector's entry names
+    (:attr:`DetectorEntry.seed_param`) at construction; a detector without
+    one is deterministic or ignores seeds.
     """
     cls = get_detector_class(name)
     params = dict(params or {})
@@ -295,7 +453,7 @@ def make_detector(name: str, params: dict[str, Any] | None = None, seed: int | N
         raise ParameterError(
             f"{cls.__name__} has no parameter {', '.join(map(repr, unknown))}. Valid: {', '.join(valid) or '(none)'}."
         )
-    sp = seed_param(cls)
+    sp = detector_entry(name).seed_param
     if seed is not None and sp is not None:
         params[sp] = seed
     return cls(**params)

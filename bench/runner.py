@@ -16,7 +16,10 @@ class, helpers such as ``_torch.py``); editing any of them invalidates that
 detector's cached tasks. Nothing else in the package does.
 
 Training protocol (the runner's, not the detector's): each detector is fit on
-the series' training part (``series.train``) and scores the whole series. A
+the series' training part (``series.train``) and scores the whole series.
+Timed regions hold the detector's own ``fit`` and ``score`` only: before a
+detector class's first task in a process, :func:`warm_up` pays its imports
+and library start-up untimed, so every process records comparable times. A
 detector that raises on one series is recorded as a failed task and the run
 goes on.
 """
@@ -42,6 +45,7 @@ import numpy as np
 from bench import registry
 from bench.backends import PoolBroken, TaskTimeout, WorkerDied
 from bench.config import DetectorSpec
+from bench.detectors.base import Detector
 from bench.errors import BenchError, FailFastError
 from bench.results import RunStore, Slot, safe_component, write_json
 from bench.series import Series
@@ -231,6 +235,25 @@ def failed_record(task: Task, exc: BaseException, kind: str, trace: str | None =
     return record
 
 
+_WARMED: set[type] = set()
+"""Detector classes warmed up in this process (module state: each worker process has its own)."""
+
+
+def warm_up(det: Any, train: np.ndarray) -> None:
+    """Run ``det``'s untimed warm-up (:meth:`~bench.detectors.base.Detector.warm_up`) once per class and process.
+
+    Imports inside ``fit`` and one-time library start-up (torch, scikit-learn's
+    first forest) would otherwise be charged to whichever task comes first
+    in each process. A duck-typed plug-in (not a
+    :class:`~bench.detectors.base.Detector`) has no warm-up and is timed as it is.
+    """
+    cls = type(det)
+    if cls in _WARMED or not isinstance(det, Detector):
+        return
+    det.warm_up(train)
+    _WARMED.add(cls)
+
+
 def execute(task: Task, timeout: float | None = None) -> tuple[dict[str, Any], np.ndarray | None]:
     """Fit and score one task; return its record and scores (None when it failed). Never raises for a detector.
 
@@ -243,6 +266,7 @@ def execute(task: Task, timeout: float | None = None) -> tuple[dict[str, Any], n
     try:
         with _alarm(timeout):
             det = registry.make_detector(task.detector.name, task.params, seed=task.seed)
+            warm_up(det, s.train)
             t0 = time.perf_counter()
             det.fit(s.train)
             t1 = time.perf_counter()
@@ -264,7 +288,7 @@ def execute(task: Task, timeout: float | None = None) -> tuple[dict[str, Any], n
         score_seconds=t2 - t1,
         us_per_point=(t2 - t1) / len(s) * 1e6,
         n_warmup=int(getattr(det, "n_warmup_", 0)),
-        epochs_run=getattr(det, "epochs_run_", None),
+        epochs_run=det.epochs_run_ if registry.detector_entry(task.detector.name).reports_epochs else None,
     )
     return record, scores
 

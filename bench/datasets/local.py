@@ -60,22 +60,6 @@ class Download:
         return f"{self.path}!{rel}" if self.is_zip else str(self.path / rel)
 
 
-def open_download(path: str | os.PathLike[str]) -> Download:
-    """A :class:`Download` for an existing folder or zip file.
-
-    Raises
-    ------
-    DataError
-        When ``path`` is neither an existing folder nor a readable zip file.
-    """
-    p = Path(path)
-    if p.is_dir():
-        return Download(p)
-    if p.is_file() and zipfile.is_zipfile(p):
-        return Download(p)
-    raise DataError(f"{p} is neither a folder nor a zip file.")
-
-
 def find_download(
     data_dir: str | os.PathLike[str] | None,
     *,

@@ -11,7 +11,7 @@ imported by this module only, so other detectors never load it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -78,6 +78,9 @@ class AutoencoderDetector(Detector):
     window's error: a spike then scores high at its own time, rather than
     spreading over the ``w`` windows that contain it.
     """
+
+    needs_torch: ClassVar[bool] = True
+    seed_param: ClassVar[str | None] = "seed"
 
     def __init__(
         self,

@@ -51,23 +51,46 @@ def as_values(X: ArrayLike, *, owner: str = "input", min_length: int = 1, why: s
 class Detector(Estimator):
     """Base class of every detector.
 
-    Class attributes describe capabilities, read by the runner and the
-    conformance battery:
+    Class attributes describe capabilities. The registry reads them into a
+    plug-in's :class:`bench.registry.DetectorEntry` (a registered detector's
+    entry is written out in the registry, and a test checks that the two
+    agree); the runner and the reports read the entry, the conformance
+    battery the class:
 
     - ``causal``: ``score(X)[:k]`` depends only on ``X[:k]``.
     - ``multivariate``: accepts ``(n, d)`` with ``d > 1`` (otherwise refuses clearly).
-    - ``needs_torch``: imports torch when fitted (for ``list`` and plug-in checks).
+    - ``needs_torch``: imports torch (for ``list`` and plug-in checks).
+    - ``chance_level``: its scores carry no information by design (the
+      ``random`` and ``null`` baselines): never marked best in a report, and
+      skill checks do not apply to it.
+    - ``reports_epochs``: ``fit`` sets ``epochs_run_``, the number of
+      training epochs it ran (recorded as ``epochs_run`` in the task record).
+    - ``seed_param``: the name of the ``__init__`` parameter that receives
+      the run's seed, or None for a deterministic detector. Optional: a class
+      that does not set it gets the run's seed through its ``seed`` or
+      ``random_state`` parameter, if it has one.
 
     Streaming is a capability too, read from the class itself:
     :meth:`supports_update` is true when the subclass implements ``_update``,
     and only then does ``update`` exist (``hasattr(det, "update")`` and
     ``callable(getattr(det, "update", None))`` agree with it).
 
+    Learned attributes the runner records: ``n_warmup_`` (leading points
+    that have no score yet, see :func:`fill_warmup`) and, with
+    ``reports_epochs``, ``epochs_run_``.
+
+    Timing: the runner calls :meth:`warm_up` once per process and detector
+    class before the first timed ``fit``, so recorded times measure the
+    method, not imports or library initialisation.
+
     A detector is *done* when it passes :func:`bench.testing.check_detector`.
     """
 
     causal: ClassVar[bool] = True
     multivariate: ClassVar[bool] = True
+    needs_torch: ClassVar[bool] = False
+    chance_level: ClassVar[bool] = False
+    reports_epochs: ClassVar[bool] = False
 
     # ------------------------------------------------------------- contract
     def min_length(self) -> int:
@@ -89,7 +112,7 @@ class Detector(Estimator):
     def fit(self, X: ArrayLike) -> Detector:
         """Learn from ``X`` (``(n,)`` or ``(n, d)``, finite) and return ``self``."""
         arr = self._check(X)
-        self._validate_params()
+        self.check_params()
         self.n_features_in_ = arr.shape[1]
         self._fit(arr)
         self.is_fitted_ = True
@@ -171,8 +194,27 @@ class Detector(Estimator):
             )
         return row
 
-    def _validate_params(self) -> None:
-        """Check hyperparameters (called by ``fit``, never by ``__init__``)."""
+    def warm_up(self, X: ArrayLike) -> None:
+        """Pay this class's one-time costs in this process (imports inside ``fit``, library start-up) untimed.
+
+        The default fits and scores an unfitted clone on the first
+        ``max(2 * min_length(), 64)`` points of ``X`` (the data the timed
+        ``fit`` will see, so the same code paths run). It changes neither
+        ``self`` nor any global random state, so scores do not depend on
+        whether it ran. Input too short for ``fit`` is left for ``fit`` to
+        refuse. Override it when a cheaper warm-up does the same work.
+
+        Parameters
+        ----------
+        X
+            Training data, ``(n,)`` or ``(n, d)``.
+        """
+        arr = np.asarray(X)
+        k = max(2 * self.min_length(), 64)
+        if arr.shape[0] < self.min_length():
+            return
+        sample = arr[:k]
+        self.clone().fit(sample).score(sample)
 
     def _fit(self, X: NDArray[np.float64]) -> None:
         raise NotImplementedError

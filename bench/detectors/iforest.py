@@ -8,7 +8,7 @@ TimeEval's "Subsequence IF" and Merlion's ``IsolationForest``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -53,6 +53,8 @@ class IsolationForestDetector(Detector):
     ``update`` keeps the last ``w - 1`` points and scores the window the new
     point completes (the forest does not learn online).
     """
+
+    seed_param: ClassVar[str | None] = "seed"
 
     def __init__(
         self,

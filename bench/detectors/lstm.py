@@ -15,7 +15,7 @@ for why and what it changes.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -86,131 +86,62 @@ class Forecaster(torch.nn.Module):
 class LSTMDetector(Detector):
     """Forecast the next point from the last ``window_size`` points with an LSTM (and a linear highway); score = error.
 
+    A small LSTM reads the last ``lstm_window`` points of the window and a
+    linear "highway" (LSTNet's autoregressive component) reads all of it;
+    their sum predicts the next point, all channels. Adam on mean squared
+    error, mini-batches shuffled by ``seed``; training stops when the loss
+    on the last ``validation_fraction`` of the training windows (in time
+    order; none with fewer than 10 windows) has not improved for
+    ``patience`` epochs, and the best epoch's weights are kept. Per-channel
+    mean and standard deviation come from the training part (a constant
+    channel gets 1). Causal: the score of ``x[t]`` uses ``x[t-W : t+1]``
+    only; the first W points score 0.0, the lowest score (``n_warmup_ = W``).
+
+    Why these defaults (the measurements, and what was tried and dropped,
+    are in ``baselines/README.md``, "LSTM design notes"): the highway over
+    100 points carries the quality, learning seasonal and long-range linear
+    structure that a small LSTM does not pick up from a few hundred training
+    windows; the LSTM is small (16 units, one layer, the last 25 points),
+    which costs no quality and, with Adam's fused kernel and smaller batches,
+    took NAB from 222 to 25 CPU seconds (the original: 64 x 2 units over 50
+    points, no highway); at most 60 epochs, as a cap of 30 often
+    ended training before early stopping did; and the error is measured in
+    units of 40% of each channel's training range, so that the anomaly
+    likelihood's fixed floors (``lstm+likelihood``) act alike on smooth and
+    noisy series.
+
     Parameters
     ----------
     window_size
-        W, the number of past points the model reads. The first W points of
-        any scored series have no prediction: they score 0.0, the lowest
-        score (``n_warmup_ = W``).
+        W, the past points the model reads.
     lstm_window
-        The LSTM reads the last ``min(lstm_window, window_size)`` points of
-        the window (``None``: all W). Its cost grows with this length, and
-        the trained LSTM's memory is short: with a window of 100, reading all
-        100 points instead of the last 50 changed no yahoo-synth score by
-        more than 1.2e-4, and reading 25 gave the same quality on NAB and
-        yahoo-synth.
+        The LSTM reads the last ``min(lstm_window, W)`` of them (``None``: all W).
     highway
-        Add a linear map of the whole window (LSTNet's autoregressive
-        highway) to the LSTM's prediction. It learns seasonal and long-range
-        linear structure that the small LSTM does not pick up in the few
-        hundred training windows a series offers.
+        Add the linear map of the whole window to the LSTM's prediction.
     hidden_size, num_layers, dropout
         The LSTM.
-    epochs, batch_size, learning_rate
-        Adam, mean squared error, mini-batches shuffled by the seed; at most
-        ``epochs`` passes (early stopping usually ends training sooner).
-    validation_fraction, patience
-        The last ``validation_fraction`` of the training windows (in time
-        order) is held out; training stops when its loss has not improved for
-        ``patience`` epochs, and the best epoch's weights are kept. With fewer
-        than 10 training windows there is no validation slice.
+    epochs, batch_size, learning_rate, validation_fraction, patience
+        Training, as above: at most ``epochs`` passes.
     centre_windows
-        Subtract each window's last value from the window and the target, so
-        the model learns changes rather than levels and a slow drift or a
-        level shift does not leave every later point out of the training
-        range (measured on yahoo-synth and NAB, see the README).
+        Subtract each window's last value from the window and the target: the
+        model learns changes, not levels, so a drift or a level shift does not
+        leave every later point outside the training range.
     range_fraction
-        The score's unit: the prediction error of each channel is divided by
-        ``range_fraction`` times that channel's range (max - min) in the
-        training part, then the L2 norm over channels is taken. ``None``:
-        the error in training standard deviations (the score before 0.4
-        became the default). A constant training channel keeps one
-        standard deviation as its unit. It does not change training, and
-        per-series metrics only through the channels' relative weights;
-        it matters where scores of different series are compared (NAB's
-        corpus threshold) and to the anomaly likelihood's floors (see Notes).
+        The score's unit: each channel's error divided by ``range_fraction``
+        times its training range (max - min; one standard deviation for a
+        constant channel), then the L2 norm over channels. ``None``: training
+        standard deviations. It changes neither training nor a univariate
+        series' own metrics, only how scores of different series compare
+        (NAB's corpus threshold, the likelihood's floors).
     device
         ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda[:k]"``.
     seed
-        Seeds weight initialisation and shuffling; same seed, same scores
-        bit for bit on CPU.
-
-    Notes
-    -----
-    Normalisation (per-channel mean and standard deviation) is fitted on the
-    training data only; a constant channel gets standard deviation 1.
-    The detector is causal: the score of ``x[t]`` uses ``x[t-W : t+1]`` only.
-
-    Defaults, and what they replaced. Quality is measured with the anomaly
-    likelihood post-processor (``lstm+likelihood``) and raw, mean ± sample
-    standard deviation over seeds 0, 1, 2 (the commands are in
-    ``baselines/README.md``); "held" is the mean over seeds 3-6, a check
-    of the picture from seeds 0-2 (on which the defaults were chosen).
-
-    1. The original model (``window_size=50, lstm_window=None,
-       highway=False, hidden_size=64, num_layers=2, epochs=30, batch_size=64,
-       learning_rate=1e-3, range_fraction=None``; it is that setting away,
-       up to float32 rounding, as Adam now runs its fused kernel): NAB
-       standard +likelihood 58.1 ± 1.0, yahoo-synth VUS-PR +likelihood
-       0.640 ± 0.020, 222 CPU seconds for NAB's fit and score.
-    2. The highway model (``epochs=30, range_fraction=None``): the same
-       quality (NAB 59.3, yahoo-synth 0.651) at 25 CPU seconds. The gain
-       comes from the highway and the longer window it reads: with the LSTM
-       reduced to a constant (``lstm_window=1``: it reads only the centred
-       last value, always 0) it scores within seed noise of it, and so does
-       ``hidden_size=32``; without the highway the small LSTM is worse than
-       the old large one (yahoo-synth 0.565 at window 50). The speed comes
-       from the small LSTM (16 units, 1 layer, reading 25 points: about 90x
-       fewer multiply-adds per window than 64 x 2 over 50), Adam's fused
-       kernel (15-35% of the training time), and more, smaller optimiser
-       steps (batch 32, learning rate 3e-3).
-    3. Now: at most 60 epochs instead of 30 (32 of NAB's 174 seed x series
-       fits ended at the cap of 30, not by early stopping), and the
-       error in units of 40% of the training range (``range_fraction=0.4``).
-       The anomaly likelihood floors its Gaussian at mean 0.03 and variance
-       0.0003, values made for HTM raw scores in [0, 1]; an error in
-       standard deviations is ~0.03 on a smooth series and ~1 on a noisy
-       one, so the floors acted on some series and not others. In units of
-       the range, a near-perfect forecast on any series falls under the
-       floors, and a deviation must be a sizeable part of the series' range
-       to look extreme.
-
-    =================================  ===============  ===============
-    metric                             highway model    now
-    =================================  ===============  ===============
-    NAB standard, +likelihood          59.31 ± 1.42     60.60 ± 1.13
-    NAB reward_low_FP, +likelihood     49.65 ± 0.64     50.89 ± 0.59
-    NAB reward_low_FN, +likelihood     64.67 ± 1.47     65.94 ± 1.08
-    NAB standard, +likelihood, held    59.40            60.30
-    NAB standard, raw                  14.59 ± 0.34     8.27 ± 0.83
-    NAB AUC-PR / VUS-PR, raw           0.198 / 0.235    0.198 / 0.235
-    yahoo-synth VUS-PR, +likelihood    0.651 ± 0.034    0.671 ± 0.033
-    yahoo-synth VUS-PR, +lik., held    0.614            0.630
-    yahoo-synth VUS-PR, raw            0.632 ± 0.016    0.629 ± 0.010
-    NAB fit + score, seconds, summed   18-26 + 1.5      20-23 + 1.6
-    =================================  ===============  ===============
-
-    Each change alone (NAB standard / yahoo-synth VUS-PR, +likelihood,
-    seeds 0-2 and seeds 3-6): 60 epochs 59.59 / 0.645 and 60.11 / 0.613;
-    ``range_fraction=0.4`` 60.32 / 0.673 and 59.68 / 0.629. With 60 epochs,
-    the fraction trades NAB for yahoo-synth: 0.5 gives 59.95 / 0.683 and
-    60.24 / 0.642, 1.0 gives 57.23 / 0.714 and 58.09 / 0.677 (a small
-    fraction makes every score large, so the floors never act: the same as
-    ``None``). The raw row's NAB score falls because NAB sweeps one
-    threshold over all series and the range unit rescales each series
-    differently; a univariate series' own metrics (AUC, VUS, F1 at its own
-    threshold) do not change with its unit. Tried and worse or within noise (seeds 0-2, NAB /
-    yahoo-synth): windows of 50, 75, 150; multi-step targets; 3-model
-    ensembles (59.0 / 0.662); weight decay 1e-3; L1 or Huber loss; a random
-    validation slice; refitting on all training windows for the chosen
-    number of epochs; patience 10 with 100 epochs (58.9 / 0.611 over
-    seeds 0-6). One trade-off worth knowing: after a level shift the
-    forecast errs for up to W points while the old level is in the window.
-    Training with random steps added to the older part of windows (so the
-    forecast ignores a past step) lifts yahoo-synth to 0.69-0.73 (its
-    shifts are labelled only at their start), but drops NAB to 53-54:
-    there, the lasting error is how the likelihood finds a change point.
+        Seeds weight initialisation and shuffling; same seed, same scores bit for bit on CPU.
     """
+
+    needs_torch: ClassVar[bool] = True
+    reports_epochs: ClassVar[bool] = True
+    seed_param: ClassVar[str | None] = "seed"
 
     def __init__(
         self,

@@ -25,7 +25,7 @@ Sources
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +41,8 @@ MIN_SCALE = 1e-8
 
 class _RollingDetector(Detector):
     """Shared machinery: score ``x[t]`` against ``X[t-w : t]`` by ``|x - center| / scale``, max over channels."""
+
+    seed_param: ClassVar[str | None] = None  # deterministic
 
     def __init__(self, *, window_size: int = 100) -> None:
         self.window_size = window_size
@@ -207,6 +209,7 @@ class GaussianDetector(Detector):
     """
 
     multivariate = False
+    seed_param: ClassVar[str | None] = None  # deterministic
 
     def __init__(self, *, window_size: int = 6400, step_size: int = 100) -> None:
         self.window_size = window_size

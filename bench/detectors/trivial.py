@@ -43,6 +43,7 @@ class RandomDetector(Detector):
     """
 
     chance_level: ClassVar[bool] = True
+    seed_param: ClassVar[str | None] = "seed"
 
     def __init__(self, *, seed: int = 0) -> None:
         self.seed = seed
@@ -73,6 +74,7 @@ class NullDetector(Detector):
     """
 
     chance_level: ClassVar[bool] = True
+    seed_param: ClassVar[str | None] = None
 
     def __init__(self, *, value: float = 0.5) -> None:
         self.value = value

@@ -121,7 +121,7 @@ class PostProcessor(Estimator):
         """Learn from the training part's raw scores (``(n,)``, finite, possibly empty) and return ``self``."""
         s = as_scores(train_scores, owner=type(self).__name__, what="train_scores")
         v = self._check_values(values, s.shape[0])
-        self._validate_params()
+        self.check_params()
         if v is not None:
             self.n_features_in_ = v.shape[1]
         self._fit(s, v)

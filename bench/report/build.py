@@ -56,13 +56,8 @@ def chance_baselines(rows: Sequence[Any]) -> tuple[str, ...]:
 
 
 def _is_chance_level(name: str) -> bool:
-    """Registered detectors are known by name, so no heavy module (torch) is imported to ask."""
-    if name in registry.DETECTORS:
-        return name in registry.SANITY_BASELINES
-    try:
-        return bool(getattr(registry.get_detector_class(name), "chance_level", False))
-    except Exception:  # a plug-in that no longer imports: not a baseline
-        return False
+    """From the registry entry (registered detectors import nothing); a plug-in that no longer imports is not."""
+    return registry.is_chance_level(name, unknown=False)
 
 
 def figure_stem(folder: Path, prefix: str, dataset: str, name: str, used: set[str]) -> Path:
