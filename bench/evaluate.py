@@ -33,6 +33,7 @@ import pandas as pd
 
 from bench.metrics.catalog import COST_METRICS, MetricFamily, SeriesEval
 from bench.metrics.thresholds import DEFAULT, ThresholdStrategy
+from bench.records import TaskRecord
 from bench.series import Series
 
 COLUMNS = ["dataset", "series", "detector", "seed", "metric", "value"]
@@ -52,7 +53,7 @@ class Scored:
     series: Series
     scores: np.ndarray
     n_warmup: int
-    record: dict[str, Any]
+    record: TaskRecord
 
 
 def series_eval(
@@ -112,7 +113,7 @@ def evaluate(
                 values.update(fam.compute(ev))  # type: ignore[misc]
         if not ev.y_true.any():
             values = {m: (v if m in always else float("nan")) for m, v in values.items()}
-        values.update({m: float(it.record[m]) for m in COST_METRICS if m in it.record})
+        values.update({m: float(v) for m in COST_METRICS if (v := getattr(it.record, m, None)) is not None})
         rows.extend((s.dataset, s.name, it.row, it.seed, m, float(v)) for m, v in values.items())
     frame = pd.DataFrame(rows, columns=COLUMNS)
 
