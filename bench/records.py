@@ -35,7 +35,6 @@ _IDENTITY = (
     "train_end",
 )
 _OK = ("fit_seconds", "score_seconds", "us_per_point", "n_warmup", "epochs_run")
-_FAILED = ("failure", "error", "traceback")
 
 
 @dataclass(frozen=True)
