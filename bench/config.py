@@ -18,7 +18,6 @@ import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from bench import registry
@@ -325,10 +324,3 @@ def build(
     )
     disambiguate(config.rows)
     return config
-
-
-def from_toml(path: str | Path) -> RunConfig:
-    """Read an experiment file (see :mod:`bench.experiment`)."""
-    from bench.experiment import read
-
-    return read(path)

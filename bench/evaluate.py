@@ -35,6 +35,7 @@ import pandas as pd
 from bench.metrics.catalog import COST, THRESHOLD, MetricFamily, SeriesEval
 from bench.metrics.records import COLUMNS
 from bench.metrics.thresholds import DEFAULT, ThresholdStrategy
+from bench.records import TaskRecord
 from bench.series import Series
 
 
@@ -52,7 +53,7 @@ class Scored:
     series: Series
     scores: np.ndarray
     n_warmup: int
-    record: dict[str, Any]
+    record: TaskRecord
 
 
 def series_eval(
@@ -113,7 +114,7 @@ def evaluate(
                 values.update(fam.compute(ev))  # type: ignore[misc]
         if not ev.y_true.any():
             values = {m: (v if m in always else float("nan")) for m, v in values.items()}
-        values.update({m.name: float(it.record[m.name]) for m in COST if m.name in it.record})
+        values.update({m.name: float(v) for m in COST if (v := getattr(it.record, m.name, None)) is not None})
         rows.extend((s.dataset, s.name, "", it.row, it.seed, m, float(v)) for m, v in values.items())
     frame = pd.DataFrame(rows, columns=COLUMNS)
 

@@ -39,6 +39,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from bench.errors import DataError, OutputError
+from bench.records import TaskRecord
 
 
 def _umask() -> int:
@@ -309,11 +310,15 @@ class RunStore:
             raise DataError(f"Cannot read scores from {path}: {exc}.") from exc
         return frame["anomaly_score"].to_numpy(dtype=np.float64)
 
-    def read_task(self, path: Path) -> dict[str, Any] | None:
+    def read_task(self, path: Path) -> TaskRecord | None:
+        """The task record stored at ``path``, or None when there is none or it is unreadable (the task reruns)."""
         try:
-            return dict(json.loads(path.read_text(encoding="utf-8")))
+            saved = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+        if not isinstance(saved, dict) or "status" not in saved:
+            return None
+        return TaskRecord.from_dict(saved)
 
     def config(self) -> dict[str, Any] | None:
         """The folder's ``config.json`` as a dict, or None when there is none."""

@@ -47,6 +47,7 @@ from bench.backends import PoolBroken, TaskTimeout, WorkerDied
 from bench.config import DetectorSpec
 from bench.detectors.base import Detector
 from bench.errors import BenchError, FailFastError
+from bench.records import FailureKind, TaskRecord
 from bench.results import RunStore, Slot, safe_component, write_json
 from bench.series import Series
 
@@ -209,30 +210,28 @@ def _alarm(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def base_record(task: Task) -> dict[str, Any]:
+def base_record(task: Task, **outcome: Any) -> TaskRecord:
+    """The record of ``task``: its identity, and the ``outcome`` fields (``status`` and what goes with it)."""
     s = task.series
-    return {
-        "key": task.key,
-        "detector": task.detector.name,
-        "params": task.params,
-        "seed": task.seed,
-        "seed_param": registry.seed_param(registry.get_detector_class(task.detector.name)),
-        "code_version": task.code_version,
-        "dataset": s.dataset,
-        "series": s.name,
-        "series_fingerprint": s.fingerprint(),
-        "n_points": len(s),
-        "train_end": s.train_end,
-    }
+    return TaskRecord(
+        key=task.key,
+        detector=task.detector.name,
+        params=task.params,
+        seed=task.seed,
+        seed_param=registry.seed_param(registry.get_detector_class(task.detector.name)),
+        code_version=task.code_version,
+        dataset=s.dataset,
+        series=s.name,
+        series_fingerprint=s.fingerprint(),
+        n_points=len(s),
+        train_end=s.train_end,
+        **outcome,
+    )
 
 
-def failed_record(task: Task, exc: BaseException, kind: str, trace: str | None = None) -> dict[str, Any]:
+def failed_record(task: Task, exc: BaseException, kind: FailureKind, trace: str | None = None) -> TaskRecord:
     """The record of a task that failed: ``kind`` is exception, invalid_output, timeout or crash."""
-    record = base_record(task)
-    record.update(status="failed", failure=kind, error=f"{type(exc).__name__}: {exc}")
-    if trace:
-        record["traceback"] = trace
-    return record
+    return base_record(task, status="failed", failure=kind, error=f"{type(exc).__name__}: {exc}", traceback=trace)
 
 
 _WARMED: set[type] = set()
@@ -254,7 +253,7 @@ def warm_up(det: Any, train: np.ndarray) -> None:
     _WARMED.add(cls)
 
 
-def execute(task: Task, timeout: float | None = None) -> tuple[dict[str, Any], np.ndarray | None]:
+def execute(task: Task, timeout: float | None = None) -> tuple[TaskRecord, np.ndarray | None]:
     """Fit and score one task; return its record and scores (None when it failed). Never raises for a detector.
 
     Runs wherever the executor puts it (this process, a worker process, a
@@ -281,8 +280,8 @@ def execute(task: Task, timeout: float | None = None) -> tuple[dict[str, Any], n
         return failed_record(task, exc, "exception"), None
     except Exception as exc:  # a detector bug must not end the run; keep the traceback
         return failed_record(task, exc, "exception", traceback.format_exc()), None
-    record = base_record(task)
-    record.update(
+    record = base_record(
+        task,
         status="ok",
         fit_seconds=t1 - t0,
         score_seconds=t2 - t1,
@@ -293,22 +292,22 @@ def execute(task: Task, timeout: float | None = None) -> tuple[dict[str, Any], n
     return record, scores
 
 
-def store_result(store: RunStore, task: Task, record: dict[str, Any], scores: np.ndarray | None) -> None:
+def store_result(store: RunStore, task: Task, record: TaskRecord, scores: np.ndarray | None) -> None:
     """Scores first, then the record (which marks the task done), each written atomically."""
     if scores is not None:
         store.write_scores(store.score_path(task.slot), scores, task.series.labels, task.series.timestamps)
-    write_json(store.task_path(task.slot), record)
+    write_json(store.task_path(task.slot), record.to_dict())
 
 
-def is_done(store: RunStore, task: Task, *, retry_failed: bool = True) -> dict[str, Any] | None:
+def is_done(store: RunStore, task: Task, *, retry_failed: bool = True) -> TaskRecord | None:
     """The stored record of ``task`` when it has one with this exact key (and its scores), else None.
 
     A failed task counts as done unless ``retry_failed`` (``--retry-failed``).
     """
     prev = store.read_task(store.task_path(task.slot))
-    if not prev or prev.get("key") != task.key:
+    if prev is None or prev.key != task.key:
         return None
-    if prev.get("status") == "ok":
+    if prev.ok:
         return prev if store.score_path(task.slot).exists() else None
     return None if retry_failed else prev
 
@@ -318,13 +317,13 @@ def run_tasks(
     tasks: list[Task],
     executor: Executor | None = None,
     *,
-    on_done: Callable[[Task, dict[str, Any]], None] | None = None,
+    on_done: Callable[[Task, TaskRecord], None] | None = None,
     in_flight: int = 4,
     timeout: float | None = None,
     force: bool = False,
     retry_failed: bool = False,
     fail_fast: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[TaskRecord]:
     """Run every task not already done in ``store`` on ``executor``; store each result as it comes; return all.
 
     ``executor`` is any :class:`concurrent.futures.Executor` (local processes,
@@ -336,7 +335,7 @@ def run_tasks(
     failure is final for its key). On Ctrl-C, the queued tasks are dropped and
     the running ones finish and are saved (a second Ctrl-C stops them).
     """
-    records: dict[int, dict[str, Any]] = {}
+    records: dict[int, TaskRecord] = {}
     todo: list[int] = []
     for i, t in enumerate(tasks):
         prev = None if force else is_done(store, t, retry_failed=retry_failed)
@@ -345,13 +344,13 @@ def run_tasks(
         else:
             todo.append(i)
 
-    def finished(i: int, record: dict[str, Any], scores: np.ndarray | None) -> None:
+    def finished(i: int, record: TaskRecord, scores: np.ndarray | None) -> None:
         store_result(store, tasks[i], record, scores)
         records[i] = record
         if on_done:
             on_done(tasks[i], record)
-        if fail_fast and record.get("status") != "ok":
-            raise FailFastError(f"--fail-fast: {tasks[i].label} failed: {record.get('error')}")
+        if fail_fast and not record.ok:
+            raise FailFastError(f"--fail-fast: {tasks[i].label} failed: {record.error}")
 
     if executor is None:
         for i in todo:

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from bench.compare import compare, to_text
-from bench.metrics import catalog
 from bench.errors import DataError, ParameterError
+from bench.metrics import catalog
 from tests._frames import metric_frame, seeded
 
 SERIES = tuple(f"s{i}" for i in range(12))

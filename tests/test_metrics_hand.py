@@ -183,7 +183,7 @@ def test_metrics_reject_bad_input():
 
 
 def test_catalogue_families_and_defaults():
-    assert catalog.DEFAULT_FAMILIES == (
+    assert catalog.default_families() == (
         "point",
         "pa",
         "pa_k",

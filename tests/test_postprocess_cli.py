@@ -11,8 +11,8 @@ import pytest
 
 from bench import experiment, registry
 from bench.cli import main
-from bench.pipeline import post_scores
 from bench.results import read_metrics
+from bench.runfolder import post_scores
 
 
 @pytest.fixture(autouse=True)

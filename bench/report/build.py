@@ -84,7 +84,7 @@ def _scores(store: RunStore, config: Any, series: list[Series]) -> dict[tuple[st
 
     A report shows what the folder holds, even when it was computed with older code.
     """
-    from bench.pipeline import scored_items, stored_records
+    from bench.runfolder import scored_items, stored_records
     from bench.runner import plan
 
     tasks = plan(config.rows, config.seeds, series)
@@ -105,7 +105,8 @@ def build_report(
     series: list[Series] | None = None,
 ) -> ReportResult:
     """Write the report of a run folder (or of one of its evaluations) and return what was written."""
-    from bench.pipeline import load_series, published_rows, read_config
+    from bench.loading import load_series
+    from bench.runfolder import published_rows, read_config
 
     t0 = time.perf_counter()
     if plots not in PLOTS:

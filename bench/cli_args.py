@@ -1,0 +1,249 @@
+"""The command line's grammar: every command's flags, their defaults and help (:mod:`bench.cli` runs them)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bench.backends import DEFAULT_TASK_TIMEOUT
+
+DEFAULT_DETECTOR = "lstm"
+DEFAULT_DATASET = "yahoo-synth"
+# run flags that describe the run itself (and so cannot be combined with --config)
+CONFIG_FLAGS = ("detector", "dataset", "param", "seed", "seeds", "metrics", "threshold", "series", "no_baselines")
+
+
+DEFAULTS = {
+    "detector": DEFAULT_DETECTOR,
+    "dataset": DEFAULT_DATASET,
+    "param": [],
+    "seed": 0,
+    "seeds": None,
+    "metrics": None,
+    "threshold": "train_mean_std:3",
+    "series": None,
+    "no_baselines": False,
+}
+
+
+def _report_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--plots",
+        choices=("disagree", "all", "none"),
+        default="disagree",
+        help="per-series figures: the 6 series where detectors disagree most (default), all, or no figure at all",
+    )
+    p.add_argument("--plot-format", choices=("png", "pdf", "svg"), default="png", help="figure format (default: png)")
+    p.add_argument(
+        "--columns",
+        help="paper-table columns, comma-separated metric[@mean|pooled|total|corpus|rank] "
+        "(default: auc_pr,vus_pr,f1,oracle_best_f1,nab_standard, those the run has)",
+    )
+
+
+def _add_run(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``run``: what to run (detectors, datasets, parameters, seeds, metrics), then how (:func:`_add_execution`)."""
+    run = sub.add_parser(
+        "run",
+        parents=[common],
+        help="run detectors on a dataset, evaluate, write a results folder",
+        description="Fit each detector on each series' training part, score the whole series, "
+        "evaluate, and write results/<run-id>/ (config.json, scores/, metrics.csv, summary.md).",
+    )
+    run.add_argument("--config", metavar="FILE", help="a TOML experiment file describing the run (see README)")
+    run.add_argument(
+        "--detector",
+        default=DEFAULT_DETECTOR,
+        help="detector name(s), comma-separated, or module:Class; NAME+POST adds a post-processor (default: lstm)",
+    )
+    run.add_argument(
+        "--dataset",
+        default=DEFAULT_DATASET,
+        help="dataset name(s), comma-separated, NAME:PATH for file-based ones (default: yahoo-synth)",
+    )
+    run.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="OWNER.NAME=VALUE",
+        help="a detector, post-processor or dataset parameter, e.g. lstm.window_size=30 or yahoo-synth.n_series=5; "
+        "a comma list of detector values runs a grid, e.g. lstm.window_size=20,50 (repeatable)",
+    )
+    run.add_argument("--series", metavar="GLOB", help="only series whose name matches, e.g. 'realKnownCause/*'")
+    run.add_argument("--seed", type=int, default=0, help="random seed given to every detector (default: 0)")
+    run.add_argument("--seeds", help="several seeds, comma-separated (overrides --seed)")
+    run.add_argument(
+        "--metrics", help="metric families, comma-separated (default: the honest headline set); see 'list'"
+    )
+    run.add_argument(
+        "--threshold",
+        default="train_mean_std:3",
+        help="label-free threshold: train_mean_std:K (default, K=3), quantile:Q, fixed:VALUE, or telemanom "
+        "(telemanom's dynamic threshold; telemanom:error_buffer=5,... to change its settings)",
+    )
+    _add_execution(run)
+
+
+def _add_execution(run: argparse.ArgumentParser) -> None:
+    """``run``'s output folder, resume and execution flags (they become :class:`bench.pipeline.RunOptions`)."""
+    run.add_argument("--out", help="the run folder (default: results/<run-id>); an existing one is resumed")
+    run.add_argument("--results-dir", default="results", help="parent of new run folders (default: results)")
+    run.add_argument(
+        "--update",
+        action="store_true",
+        help="let --out change an existing run's config: tasks whose key is unchanged are kept, the rest run",
+    )
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes, one thread each (default: one per core; 1 for runs under 8 tasks)",
+    )
+    run.add_argument("--no-baselines", action="store_true", help="do not add the random and null sanity baselines")
+    run.add_argument(
+        "--task-timeout",
+        type=float,
+        default=DEFAULT_TASK_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop a task (fit + score of one series) after this long and record it as failed "
+        f"(default: {DEFAULT_TASK_TIMEOUT:g})",
+    )
+    run.add_argument("--fail-fast", action="store_true", help="stop at the first failed task (exit code 3)")
+    run.add_argument("--force", action="store_true", help="recompute every task, even those stored with the same key")
+    run.add_argument(
+        "--retry-failed",
+        metavar="RUN_DIR",
+        help="rerun only the failed tasks of an existing run folder, with its saved config",
+    )
+    run.add_argument(
+        "--backend",
+        choices=("processes", "dask"),
+        default="processes",
+        help="where tasks run: local worker processes (default) or a local Dask cluster ('pip install -e .[dask]')",
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="send tasks to an existing Dask cluster (implies --backend dask; results come back to this machine)",
+    )
+    _report_flags(run)
+    run.set_defaults(handler="run")
+
+
+def _add_evaluate_and_report(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``evaluate`` (stored scores to metrics again) and ``report`` (tables, figures, report.html)."""
+    ev = sub.add_parser(
+        "evaluate",
+        parents=[common],
+        help="evaluate stored scores without re-running detectors",
+        description="Re-evaluate a run folder (--run DIR), or score a folder of external score "
+        "files laid out like NAB's results (--dataset nab --scores DIR --metrics nab).",
+    )
+    ev.add_argument("--run", help="a run folder written by 'bench run'")
+    ev.add_argument("--scores", help="a folder of <category>/<detector>_<file>.csv with an anomaly_score column")
+    ev.add_argument("--dataset", help="the dataset the external scores belong to (with --scores)")
+    ev.add_argument("--metrics", help="metric families, comma-separated")
+    ev.add_argument("--threshold", help="label-free threshold strategy (default: the run's)")
+    ev.add_argument("--format", choices=("json", "table"), default="table", help="output format for --scores")
+    ev.add_argument("--name", help="the evaluation's folder name under <run>/evaluations/ (default: from its settings)")
+    ev.add_argument("--overwrite", action="store_true", help="replace an existing evaluation of the same name")
+    ev.add_argument(
+        "--post",
+        metavar="POST[,POST+POST]",
+        help="add each row with these post-processors applied to its stored raw scores, e.g. likelihood",
+    )
+    ev.set_defaults(handler="evaluate")
+
+    rep = sub.add_parser(
+        "report",
+        parents=[common],
+        help="rebuild a run's tables, figures and report.html from its stored results (no detector runs)",
+        description="Paper tables (Markdown, LaTeX, CSV; mean ± std over seeds, average rank, per category), "
+        "rank statistics (Friedman, Nemenyi CD, Wilcoxon-Holm), figures and a self-contained report.html.",
+    )
+    rep.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by 'bench run'")
+    rep.add_argument("--evaluation", metavar="NAME", help="report on <RUN_DIR>/evaluations/NAME instead")
+    rep.add_argument("--standalone", action="store_true", help="tables.tex as a document that compiles on its own")
+    _report_flags(rep)
+    rep.set_defaults(handler="report")
+
+
+def _add_gates(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``compare``, ``baseline save`` and ``check``: the regression gates."""
+    cmp = sub.add_parser(
+        "compare",
+        parents=[common],
+        help="the regression gate: exit 1 when a metric of NEW dropped below BASE by more than --tolerance",
+        description="Compare two runs (run folders, evaluation folders or baseline .json files) per dataset, "
+        "detector and metric. Exit 0: no regression; 1: a gated metric regressed; 2: the runs cannot be compared.",
+    )
+    cmp.add_argument("base", metavar="BASE", help="run folder or baselines/NAME.json")
+    cmp.add_argument("new", metavar="NEW", help="run folder or baselines/NAME.json")
+    cmp.add_argument(
+        "--metric", help="gated metrics, comma-separated (default: auc_pr,vus_pr,auc_roc,f1,pa_k_f1,nab_standard)"
+    )
+    cmp.add_argument("--tolerance", type=float, default=0.01, help="allowed drop, absolute (default: 0.01)")
+    cmp.add_argument("--all", action="store_true", help="also show (ungated) every other metric both runs have")
+    cmp.add_argument("--markdown", action="store_true", help="print a Markdown table (for a pull request)")
+    cmp.set_defaults(handler="compare")
+
+    bl = sub.add_parser("baseline", parents=[common], help="save a run as a committed baseline")
+    bl_sub = bl.add_subparsers(dest="action", metavar="ACTION", required=True)
+    save = bl_sub.add_parser("save", parents=[common], help="write baselines/NAME.json from a run folder")
+    save.add_argument("run_dir", metavar="RUN_DIR")
+    save.add_argument("name", metavar="NAME")
+    save.add_argument("--dir", default="baselines", help="where to write it (default: baselines)")
+    save.add_argument("--metric", help="metrics to keep, comma-separated (default: the gated headline set)")
+    save.set_defaults(handler="baseline_save")
+
+    chk = sub.add_parser(
+        "check",
+        parents=[common],
+        help="re-run the run a baseline file describes and compare (exit 1 on a regression)",
+    )
+    chk.add_argument("baseline", metavar="BASELINE.json")
+    chk.add_argument("--tolerance", type=float, default=0.01, help="allowed drop, absolute (default: 0.01)")
+    chk.add_argument("--out", help="keep the fresh run in this folder (default: a temporary folder)")
+    chk.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    chk.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    chk.set_defaults(handler="check")
+
+
+def _add_catalogues(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``datasets fetch|verify|list`` and ``list``."""
+    ds = sub.add_parser("datasets", parents=[common], help="manage datasets")
+    ds_sub = ds.add_subparsers(dest="action", metavar="ACTION", required=True)
+    fetch = ds_sub.add_parser(
+        "fetch", parents=[common], help="download a dataset (verified, resumable), or say how to get it"
+    )
+    fetch.add_argument("name", help="dataset to download, e.g. nab or smd")
+    fetch.set_defaults(handler="datasets_fetch")
+    verify = ds_sub.add_parser("verify", parents=[common], help="re-hash a dataset's files on disk against its pins")
+    verify.add_argument("name", help="dataset to check, e.g. nab")
+    verify.set_defaults(handler="datasets_verify")
+    ds_list = ds_sub.add_parser("list", parents=[common], help="every dataset, how it is obtained, its size")
+    ds_list.set_defaults(handler="datasets_list")
+
+    lst = sub.add_parser("list", parents=[common], help="list detectors (with parameters), datasets and metrics")
+    lst.add_argument("--dataset", metavar="NAME", help="only this dataset's page")
+    lst.set_defaults(handler="list")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command; each sets ``handler``, the key of its function in :data:`bench.cli.COMMANDS`."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes")
+    common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    common.add_argument("--data-dir", help="where datasets are downloaded (default: $BENCH_DATA_DIR or ./datasets)")
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Benchmark time-series anomaly detectors on labelled datasets.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_run(sub, common)
+    _add_evaluate_and_report(sub, common)
+    _add_gates(sub, common)
+    _add_catalogues(sub, common)
+    return parser

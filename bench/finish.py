@@ -1,0 +1,115 @@
+"""The last stage of ``run`` and ``evaluate``: metrics from the stored scores, written with failures and the summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from bench import registry
+from bench.config import RunConfig
+from bench.evaluate import evaluate
+from bench.metrics import catalog
+from bench.metrics.thresholds import ThresholdStrategy
+from bench.records import TaskRecord
+from bench.report.summary import summary_table, write_summary
+from bench.results import RunStore, write_frame
+from bench.runfolder import published_rows, scored_items
+from bench.runner import Task
+from bench.series import Series
+
+FAILURE_COLUMNS = ["dataset", "series", "detector", "params", "seed", "failure", "error", "task"]
+
+
+@dataclass
+class RunResult:
+    """What a run or an evaluation produced (also on disk in the run folder)."""
+
+    config: RunConfig
+    store: RunStore
+    records: list[TaskRecord]
+    metrics: pd.DataFrame
+    table: pd.DataFrame
+    out: Path | None = None  # where the metrics and summary were written (the run folder, or an evaluation's)
+    series: list[Series] = field(default_factory=list)  # the series evaluated (a report after a run reuses them)
+
+    @property
+    def failed(self) -> list[TaskRecord]:
+        return [r for r in self.records if not r.ok]
+
+
+def _applies(config: RunConfig) -> Callable[[catalog.MetricFamily, str], bool]:
+    def applies(fam: catalog.MetricFamily, dataset: str) -> bool:
+        return not fam.dataset_specific or fam.key in registry.get_dataset(dataset).metric_families
+
+    return applies
+
+
+def failures_frame(tasks: list[Task], records: list[TaskRecord], root: Path) -> pd.DataFrame:
+    """One row per failed task (machine-readable ``failures.csv``)."""
+    rows = [
+        (
+            t.series.dataset,
+            t.series.name,
+            t.detector.name,
+            t.slot.detector_dir,
+            t.seed,
+            r.failure or "exception",
+            r.error,
+            str(RunStore(root).task_path(t.slot).relative_to(root)),
+        )
+        for t, r in zip(tasks, records, strict=True)
+        if not r.ok
+    ]
+    return pd.DataFrame(rows, columns=FAILURE_COLUMNS)
+
+
+def finish(
+    store: RunStore,
+    config: RunConfig,
+    series: list[Series],
+    tasks: list[Task],
+    records: list[TaskRecord],
+    *,
+    threshold: ThresholdStrategy | None = None,
+    metrics: tuple[str, ...] | None = None,
+    out: Path | None = None,
+) -> RunResult:
+    """Evaluate every row from the stored raw scores; write metrics, failures and the summary to ``out``.
+
+    A row with failed series is evaluated on the others, marked ``alias
+    (k/n)`` in the summary, and gets no corpus-level score (such as NAB's):
+    a corpus score over part of the corpus would stand beside published
+    full-corpus scores as if comparable.
+    """
+    out = store.root if out is None else out
+    strategy = threshold or config.threshold
+    families = catalog.resolve(list(metrics or config.metrics))
+    items, counts = scored_items(store, config, series, tasks, records)
+    incomplete = {k for k, (ok, total) in counts.items() if ok < total}
+    frame = evaluate(items, families, strategy=strategy, applies=_applies(config), incomplete=incomplete)
+    count_rows = [
+        (ds, "", "count", row, seed, m, float(v))
+        for (ds, row, seed), (ok, total) in counts.items()
+        for m, v in (("series_ok", ok), ("series_failed", total - ok))
+    ]
+    frame = pd.concat([frame, pd.DataFrame(count_rows, columns=frame.columns)], ignore_index=True)
+    write_frame(out / "metrics.csv", frame)
+    write_frame(out / "failures.csv", failures_frame(tasks, records, store.root))
+    published = published_rows(config) if metrics is None or set(metrics) == set(config.metrics) else None
+    table = summary_table(frame, published)
+    failed = [r for r in records if not r.ok]
+    write_summary(out, table, strategy, failed, incomplete=_incomplete_notes(counts, families))
+    return RunResult(config, store, records, frame, table, out, series)
+
+
+def _incomplete_notes(counts: dict[tuple[str, str, int], list[int]], families: list[catalog.MetricFamily]) -> list[str]:
+    corpus = [f.key for f in families if f.corpus is not None]
+    notes = []
+    for (ds, row, seed), (ok, total) in counts.items():
+        if ok < total:
+            extra = f"; no corpus-level score ({', '.join(corpus)}) on an incomplete corpus" if corpus else ""
+            notes.append(f"{row} (seed {seed}) on {ds}: {total - ok} of {total} series failed{extra}")
+    return notes
