@@ -185,8 +185,8 @@ def test_grid_of_one_detector_coexists_and_resume_recomputes_only_changed_tasks(
     assert len(_plugins.CALLS) == 6  # 2 parameter sets x 3 series
     assert len(list((out / "scores").iterdir())) == 2  # one folder per parameter set
     summary = (out / "summary.md").read_text()
-    assert "| tiny | _plugins:AbsDetector[offset=0.0] |" in summary
-    assert "| tiny | _plugins:AbsDetector[offset=1.0] |" in summary
+    assert "| tiny | \\_plugins:AbsDetector[offset=0.0] |" in summary
+    assert "| tiny | \\_plugins:AbsDetector[offset=1.0] |" in summary
     # changing one parameter set: refused without --update, then only its 3 tasks run
     assert main([*base, "--param", "_plugins:AbsDetector.offset=0,2"]) == 2
     assert "already holds a different run" in capsys.readouterr().err
@@ -207,7 +207,7 @@ def test_duck_typed_plugin_runs_end_to_end(tmp_path: Path, tiny: None) -> None:
     records = [r for r in _tasks(out) if r["detector"] == "_plugins:DuckDetector"]
     assert [r["status"] for r in records] == ["ok"] * 3
     assert records[0]["params"] == {"scale": 2.0} and records[0]["seed"] == 7 and records[0]["seed_param"] == "seed"
-    assert "| tiny | _plugins:DuckDetector |" in (out / "summary.md").read_text()
+    assert "| tiny | \\_plugins:DuckDetector |" in (out / "summary.md").read_text()
 
 
 def test_unsafe_dataset_and_series_names_stay_inside_the_run_folder(

@@ -101,10 +101,11 @@ def test_asking_about_registered_detectors_imports_no_detector_module() -> None:
     code = (
         "import sys\n"
         "from bench import registry\n"
+        "from bench.config import DetectorSpec as D\n"
         "from bench.report.build import chance_baselines\n"
         "assert not registry.is_chance_level('lstm') and registry.is_chance_level('random')\n"
-        "assert chance_baselines(['lstm+likelihood', 'random', 'null+spatial', 'autoencoder']) "
-        "== ('random', 'null+spatial')\n"
+        "rows = [D('lstm', alias='lstm+likelihood'), D('random'), D('null', alias='null+spatial'), D('autoencoder')]\n"
+        "assert chance_baselines(rows) == ('random', 'null+spatial')\n"
         "assert registry.detector_entry('lstm').needs_torch and registry.detector_entry('lstm').seed_param == 'seed'\n"
         "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('bench.detectors.')))\n"
     )
@@ -138,7 +139,13 @@ def test_unknown_names_are_refused_unless_an_answer_is_given() -> None:
         registry.is_chance_level("lstn")
     assert registry.is_chance_level("lstn", unknown=False) is False
     assert registry.is_chance_level("no_such_module_xyz:Det", unknown=True) is True
-    rows = ["random+likelihood", "lstm[window_size=20]", "no_such_module_xyz:Det", "my alias", f"{HERE}:EpochsDetector"]
+    rows = [
+        DetectorSpec("random", alias="random+likelihood"),
+        DetectorSpec("lstm", alias="lstm[window_size=20]"),
+        DetectorSpec("no_such_module_xyz:Det"),
+        DetectorSpec("zscore", alias="random"),  # an alias is a name, not a registry entry
+        DetectorSpec(f"{HERE}:EpochsDetector"),
+    ]
     assert chance_baselines(rows) == ("random+likelihood", f"{HERE}:EpochsDetector")
 
 
@@ -150,11 +157,11 @@ def _series() -> Series:
 def test_runner_records_epochs_only_for_detectors_that_report_them() -> None:
     s = _series()
     rec, _ = execute(make_task(DetectorSpec(f"{HERE}:EpochsDetector"), 0, s))
-    assert rec["status"] == "ok" and rec["epochs_run"] == 7
+    assert rec.ok and rec.epochs_run == 7
     rec, _ = execute(make_task(DetectorSpec(f"{HERE}:SilentEpochs"), 0, s))
-    assert rec["status"] == "ok" and rec["epochs_run"] is None
+    assert rec.ok and rec.epochs_run is None
     rec, _ = execute(make_task(DetectorSpec("zscore", {"window_size": 10}), 0, s))
-    assert rec["status"] == "ok" and rec["epochs_run"] is None
+    assert rec.ok and rec.epochs_run is None
 
 
 def test_runner_warms_each_class_up_once_per_process_without_changing_scores() -> None:
