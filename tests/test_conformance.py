@@ -12,6 +12,7 @@ import torch
 
 from bench import registry
 from bench.testing import DETECTOR_CHECKS, run_check
+from tests._battery import assert_check
 
 torch.set_num_threads(1)  # small models: one thread is fastest and keeps runs comparable
 
@@ -21,10 +22,4 @@ torch.set_num_threads(1)  # small models: one thread is fastest and keeps runs c
 def test_conformance(name: str, check) -> None:  # type: ignore[no-untyped-def]
     cls = registry.get_detector_class(name)
     params = cls._test_params()
-    result = run_check(check, lambda: cls(**params))
-    if result.skipped:
-        pytest.skip(f"{name}: {result.reason}")
-    if result.failed:
-        assert result.error is not None
-        raise result.error
-    assert result.passed
+    assert_check(name, run_check(check, lambda: cls(**params)))

@@ -11,6 +11,7 @@ from _plugins import CentredPostProcessor
 from bench.registry import POSTPROCESSORS
 from bench.testing import POSTPROCESSOR_CHECKS, check_postprocessor, run_check
 from bench.testing.postprocessors import check_causal, check_streaming
+from tests._battery import assert_check
 
 
 def _cls(name: str):  # type: ignore[no-untyped-def]
@@ -23,13 +24,7 @@ def _cls(name: str):  # type: ignore[no-untyped-def]
 def test_battery(name: str, check) -> None:  # type: ignore[no-untyped-def]
     cls = _cls(name)
     params = cls._test_params()
-    result = run_check(check, lambda: cls(**params))
-    if result.skipped:
-        pytest.skip(f"{name}: {result.reason}")
-    if result.failed:
-        assert result.error is not None
-        raise result.error
-    assert result.passed
+    assert_check(name, run_check(check, lambda: cls(**params)))
 
 
 def _peeking(cls):  # type: ignore[no-untyped-def]
