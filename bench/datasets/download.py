@@ -14,7 +14,15 @@ Guarantees
 - A file reaches its final path only through ``os.replace`` of a temporary
   file in the same folder, after it was fsynced and its digest matched, so an
   interrupted download never leaves a file that later passes for complete.
-- A file already present with the right hash is not fetched again.
+- A file already present with the right hash is not fetched again. A file
+  present with other bytes (changed after it was downloaded) is fetched again,
+  or, for a loader (``refuse_changed``), refused with both hashes: a run never
+  uses data that is not the pinned data.
+- Digests of files on disk are cached in ``<dest>/.bench-digests.json``
+  (:class:`DigestCache`), keyed by path, size and mtime, so loading a verified
+  dataset again costs a ``stat`` per file. An edit that keeps the size and
+  restores the mtime (``os.utime``) is that cache's blind spot;
+  :func:`verify_files` (``bench datasets verify``) re-hashes everything.
 - Network failures (refused, timed out, dropped mid-body, HTTP 5xx) are retried
   with exponential backoff; a checksum mismatch is retried once, then reported
   with the file name and both hashes.
@@ -26,7 +34,9 @@ file beside the final path; it is never read and can be deleted.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import stat
 import tempfile
 import threading
 import time
@@ -41,6 +51,7 @@ from typing import IO
 import requests
 
 from bench.errors import ChecksumError, DownloadError, OutputError, ParameterError
+from bench.results import atomic_open
 
 CHUNK = 1 << 16
 _RETRY_STATUS = (408, 429)  # client errors worth retrying; other 4xx are permanent
@@ -159,11 +170,82 @@ def parse_manifest(text: str, origin: str = "manifest", *, digest: str = "sha256
     return out
 
 
-def _is_verified(path: Path, expected: str, digest: str = "sha256") -> bool:
-    try:
-        return path.is_file() and file_digest(path, digest) == expected
-    except OSError:
-        return False
+DIGEST_CACHE = ".bench-digests.json"
+"""The file, inside a dataset folder, where :class:`DigestCache` keeps the digests of the files there."""
+
+_RACY_NS = 2 * 10**9
+"""An mtime this close to the moment a file was hashed may be shared by a later edit (a coarse clock)."""
+
+
+class DigestCache:
+    """Digests of the files under one folder, trusted while a file's size and mtime are what they were.
+
+    Stored in ``<folder>/.bench-digests.json`` as ``{"files": {path: {"size",
+    "mtime_ns", "hashed_ns", "<digest kind>": hex}}}`` and written with
+    :func:`bench.results.atomic_open`. A file whose size or ``mtime_ns``
+    changed is hashed again; so is one whose mtime was within 2 s of the
+    moment it was hashed, since an edit in the same tick of a coarse clock
+    would leave both unchanged (git's "racily clean" rule). A same-size edit
+    whose mtime is then restored (``os.utime``) goes unseen: the blind spot
+    of any size+mtime cache; :func:`verify_files` re-hashes everything. A
+    cache that cannot be read is rebuilt; one in a folder that is not
+    writable is not saved (every load hashes again).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / DIGEST_CACHE
+        self._files = self._read()
+        self._dirty = False
+
+    def _read(self) -> dict[str, dict[str, int | str]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):  # a damaged cache only costs hashing again: rebuild it
+            return {}
+        files = data.get("files") if isinstance(data, dict) else None
+        return files if isinstance(files, dict) else {}
+
+    def digest(self, rel: str, digest: str = "sha256") -> str | None:
+        """The ``digest`` of ``folder/rel``, from the cache when its stat is unchanged; None when it is not a file."""
+        path = self.folder / rel
+        try:
+            st = path.stat()
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            entry = self._files.get(rel)
+            if (
+                isinstance(entry, dict)
+                and entry.get("size") == st.st_size
+                and entry.get("mtime_ns") == st.st_mtime_ns
+                and isinstance(entry.get("hashed_ns"), int)
+                and st.st_mtime_ns < int(entry["hashed_ns"]) - _RACY_NS
+                and isinstance(entry.get(digest), str)
+            ):
+                return str(entry[digest])
+            hashed_ns = time.time_ns()
+            got = file_digest(path, digest)
+        except OSError:  # missing or unreadable: fetched again, as a missing file is
+            return None
+        self._files[rel] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "hashed_ns": hashed_ns, digest: got}
+        self._dirty = True
+        return got
+
+    def save(self) -> None:
+        """Write the cache if anything changed and the folder is writable."""
+        if not self._dirty or not os.access(self.folder, os.W_OK):
+            return
+        try:
+            with atomic_open(self.path) as fh:
+                json.dump({"files": self._files}, fh, indent=0, sort_keys=True)
+        except OutputError as exc:
+            raise OutputError(
+                f"Cannot write the digest cache {self.path} ({exc.__cause__ or exc}). "
+                "Choose a writable data folder with --data-dir or BENCH_DATA_DIR."
+            ) from exc
+        self._dirty = False
 
 
 @dataclass
@@ -376,6 +458,21 @@ def _fetch_one(job: _Job, rel: str, expected: str) -> None:
             )
 
 
+def _changed_error(
+    changed: dict[str, str], manifest: Mapping[str, str], dest: Path, label: str, digest: str, restore: str
+) -> ChecksumError:
+    """The refusal of files changed on disk: the first with both digests, how many others, how to restore."""
+    rel, got = next(iter(changed.items()))
+    others = list(changed)[1:]
+    shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+    more = f" {len(others)} more differ ({shown})." if others else ""
+    return ChecksumError(
+        f"{label} file {rel} in {dest} differs from its pinned {_DIGEST_NAME[digest]} (expected {manifest[rel]}, "
+        f"got {got}): it was changed after it was downloaded, and bench does not run on changed data.{more} "
+        f"{restore}".strip()
+    )
+
+
 def _prepare_dest(dest: Path, label: str) -> None:
     try:
         dest.mkdir(parents=True, exist_ok=True)
@@ -397,6 +494,7 @@ def fetch_files(
     workers: int = 8,
     progress: bool = False,
     digest: str = "sha256",
+    refuse_changed: str | None = None,
 ) -> FetchReport:
     """Make ``dest/<path>`` a verified copy of every path, fetching only what is missing or wrong.
 
@@ -426,6 +524,12 @@ def fetch_files(
     digest
         What the manifest's hex strings are: ``"sha256"`` or ``"git-blob"``
         (git blob ids, see :func:`git_blob_id`).
+    refuse_changed
+        None (``bench datasets fetch``): a file present with other bytes is
+        fetched again. A sentence saying how to restore the pinned files (what
+        a loader passes): such a file is refused with a :class:`ChecksumError`
+        naming it, both digests and that sentence, and nothing is fetched.
+        Digests of files present come from :class:`DigestCache`.
 
     Returns
     -------
@@ -438,7 +542,8 @@ def fetch_files(
         A file could not be fetched (network failure after ``retries`` tries,
         HTTP 4xx, missing from the source folder, bad source).
     ChecksumError
-        A file's bytes did not match its pinned digest twice in a row.
+        A file's bytes did not match its pinned digest twice in a row, or
+        (``refuse_changed``) a file present differs from its pin.
     OutputError
         ``dest`` cannot be created or written.
     """
@@ -454,8 +559,19 @@ def fetch_files(
     dest = Path(dest)
     report = FetchReport(dest=dest)
     todo: list[str] = []
+    changed: dict[str, str] = {}
+    cache = DigestCache(dest)
     for rel in rels:
-        (report.skipped if _is_verified(dest / rel, manifest[rel], digest) else todo).append(rel)
+        got = cache.digest(rel, digest)
+        if got == manifest[rel]:
+            report.skipped.append(rel)
+        elif got is not None and refuse_changed is not None:
+            changed[rel] = got
+        else:
+            todo.append(rel)
+    cache.save()
+    if changed:
+        raise _changed_error(changed, manifest, dest, label, digest, refuse_changed or "")
     if not todo:
         return report
     _prepare_dest(dest, label)

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.datasets import data_root
+from bench.datasets import data_root, restore_hint
 from bench.datasets.download import FetchReport, VerifyReport, fetch_files, parse_manifest, verify_files
 from bench.datasets.info import DatasetInfo
 from bench.errors import DataError, UnknownNameError
@@ -152,8 +152,14 @@ def fetch_report(
     paths: list[str] | None = None,
     backoff: float = 0.5,
     retries: int = 3,
+    refuse_changed: bool = False,
 ) -> FetchReport:
-    """As :func:`fetch`, but return the :class:`~bench.datasets.download.FetchReport` (what was downloaded)."""
+    """As :func:`fetch`, but return the :class:`~bench.datasets.download.FetchReport` (what was downloaded).
+
+    With ``refuse_changed`` (what :func:`load` does), a file on disk that
+    differs from its pin is a :class:`~bench.errors.ChecksumError` naming it,
+    instead of being fetched again.
+    """
     return fetch_files(
         sorted(manifest()) if paths is None else paths,
         manifest(),
@@ -164,6 +170,7 @@ def fetch_report(
         retries=retries,
         backoff=backoff,
         progress=progress,
+        refuse_changed=restore_hint("nab", data_dir) if refuse_changed else None,
     )
 
 
@@ -178,13 +185,19 @@ def load(
     source: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ) -> list[Series]:
-    """All 58 NAB series, sorted by name, fetching first whatever is not already verified on disk.
+    """All 58 NAB series, sorted by name, fetching first whatever is missing.
+
+    Every file on disk is checked against its pinned sha256 (through the
+    digest cache, see :class:`~bench.datasets.download.DigestCache`); a file
+    changed since it was downloaded is refused
+    (:class:`~bench.errors.ChecksumError` naming it, both hashes and how to
+    restore it), never used nor silently replaced.
 
     See the module docstring for the label conventions; ``metadata`` holds
     ``category``, ``file`` (``data/<category>/<file>.csv``), ``windows``
     (``[[start, end], ...]`` timestamp strings as in NAB) and ``revision``.
     """
-    return parse(fetch(data_dir, source=source, progress=progress))
+    return parse(fetch_report(data_dir, source=source, progress=progress, refuse_changed=True).dest)
 
 
 def parse(nab_dir: str | os.PathLike[str], names: list[str] | None = None) -> list[Series]:

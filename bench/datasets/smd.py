@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from bench.datasets import data_root
+from bench.datasets import data_root, restore_hint
 from bench.datasets.download import FetchReport, VerifyReport, fetch_files, parse_manifest, verify_files
 from bench.datasets.info import DatasetInfo
 from bench.errors import DataError, UnknownNameError
@@ -147,6 +147,7 @@ def fetch_report(
     manifest_file: str | os.PathLike[str] | None = None,
     backoff: float = 0.5,
     retries: int = 3,
+    refuse_changed: bool = False,
 ) -> FetchReport:
     """Download what is missing or corrupt into ``<data root>/smd``; return what was downloaded.
 
@@ -163,6 +164,9 @@ def fetch_report(
         A manifest replacing the pinned one (a mirror of another revision, or test data).
     backoff, retries
         Passed to :func:`bench.datasets.download.fetch_files`.
+    refuse_changed
+        What :func:`load` does: a file on disk that differs from its pin is a
+        :class:`~bench.errors.ChecksumError` naming it, instead of being fetched again.
 
     Raises
     ------
@@ -183,6 +187,7 @@ def fetch_report(
         backoff=backoff,
         progress=progress,
         digest=DIGEST,
+        refuse_changed=restore_hint("smd", data_dir) if refuse_changed else None,
     )
 
 
@@ -210,7 +215,11 @@ def load(
     machines: str | None = None,
     manifest_file: str | None = None,
 ) -> list[Series]:
-    """SMD machines as series (see the module docstring), fetching first whatever is not verified on disk.
+    """SMD machines as series (see the module docstring), fetching first whatever is missing.
+
+    A file on disk that differs from its pinned blob id (changed since it was
+    downloaded) is refused with a :class:`~bench.errors.ChecksumError`, never
+    used nor silently replaced.
 
     Parameters
     ----------
@@ -228,7 +237,9 @@ def load(
     channels of the interpretation ranges overlapping it), ``git_blob``
     (``{path: blob id}`` of the four files read, all verified) and ``revision``.
     """
-    report = fetch_report(data_dir, source=source, progress=progress, machines=machines, manifest_file=manifest_file)
+    report = fetch_report(
+        data_dir, source=source, progress=progress, machines=machines, manifest_file=manifest_file, refuse_changed=True
+    )
     pinned = manifest(manifest_file)
     return parse(report.dest, _machines(machines, machine_names(pinned)), blob_ids=pinned)
 
