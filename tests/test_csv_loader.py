@@ -144,9 +144,9 @@ def test_missing_values_interpolated_in_time(tmp_path: Path) -> None:
 def test_missing_values_ffill_drop_strict_and_all_missing(tmp_path: Path) -> None:
     text = HEADER + "2020-01-01 00:00,,0\n2020-01-01 00:01,1,0\n2020-01-01 00:02,null,1\n2020-01-01 00:03,3,0\n"
     f = write(tmp_path / "g.csv", text)
-    s, _ = load_one(f, missing="ffill", train_fraction=0.0)
+    s, _ = load_one(f, missing="ffill", train_end=1, min_test_points=1)
     assert s.values[:, 0].tolist() == [1.0, 1.0, 1.0, 3.0]
-    s, msgs = load_one(f, missing="drop", train_fraction=0.0)
+    s, msgs = load_one(f, missing="drop", train_end=1, min_test_points=1)
     assert s.values[:, 0].tolist() == [1.0, 3.0] and s.labels.tolist() == [0, 0]
     assert (
         "2 rows have missing values (first at line 2, column 'value'); those rows removed (1 of them labelled"
@@ -161,10 +161,10 @@ def test_missing_values_ffill_drop_strict_and_all_missing(tmp_path: Path) -> Non
 def test_duplicate_timestamps_merged(tmp_path: Path) -> None:
     text = HEADER + "2020-01-01 00:00,1,0\n2020-01-01 00:01,2,0\n2020-01-01 00:01,4,1\n2020-01-01 00:02,5,0\n"
     f = write(tmp_path / "d.csv", text)
-    s, msgs = load_one(f, train_fraction=0.0)
+    s, msgs = load_one(f, train_end=1, min_test_points=1)
     assert s.values[:, 0].tolist() == [1.0, 3.0, 5.0] and s.labels.tolist() == [0, 1, 0]
     assert "repeated timestamps: 1 (first 2020-01-01 00:01:00 at lines 3 and 4)" in msgs[0]
-    s, _ = load_one(f, duplicates="first", train_fraction=0.0)
+    s, _ = load_one(f, duplicates="first", train_end=1, min_test_points=1)
     assert s.values[:, 0].tolist() == [1.0, 2.0, 5.0] and s.labels.tolist() == [0, 1, 0]
     with pytest.raises(DataError, match="repeated timestamps"):
         load(path=str(f), strict=True)
@@ -173,7 +173,7 @@ def test_duplicate_timestamps_merged(tmp_path: Path) -> None:
 def test_unsorted_timestamps_sorted_with_warning(tmp_path: Path) -> None:
     text = HEADER + "2020-01-01 00:00,1,0\n2020-01-01 00:02,3,1\n2020-01-01 00:01,2,0\n2020-01-01 00:03,4,0\n"
     f = write(tmp_path / "u.csv", text)
-    s, msgs = load_one(f, train_fraction=0.0)
+    s, msgs = load_one(f, train_end=1, min_test_points=1)
     assert s.values[:, 0].tolist() == [1, 2, 3, 4] and s.labels.tolist() == [0, 0, 1, 0]
     assert "line 4 (2020-01-01 00:01:00) comes after line 3 (2020-01-01 00:02:00)" in msgs[0]
     with pytest.raises(DataError, match="not in time order"):
@@ -217,19 +217,19 @@ def test_malformed_files_are_clear_errors(tmp_path: Path, content: bytes, match:
 
 def test_bom_is_removed_and_recorded(tmp_path: Path) -> None:
     f = write(tmp_path / "b.csv", b"\xef\xbb\xbf" + minutes([1, 2, 3]).encode())
-    s, msgs = load_one(f, train_fraction=0.0)
+    s, msgs = load_one(f, train_end=1, min_test_points=1)
     assert msgs == [] and s.metadata["columns"]["timestamp"] == "timestamp"  # not '\ufefftimestamp'
     assert s.metadata["format"]["bom"] is True
 
 
 def test_semicolon_separator_and_decimal_commas(tmp_path: Path) -> None:
     f = write(tmp_path / "s.csv", "Zeit;Wert;label\n2020-01-01;1,5;0\n2020-01-02;-2,25;0\n2020-01-03;3;1\n")
-    s, msgs = load_one(f, timestamp_column="Zeit", train_fraction=0.0)
+    s, msgs = load_one(f, timestamp_column="Zeit", train_end=1, min_test_points=1)
     assert s.values[:, 0].tolist() == [1.5, -2.25, 3.0]
     assert s.metadata["format"] == {"sep": ";", "decimal": ",", "bom": False, "encoding": "utf-8"}
     assert len(msgs) == 1 and "decimal commas" in msgs[0]
     f = write(tmp_path / "t.csv", "timestamp\tvalue\n2020-01-01\t1.5\n2020-01-02\t2\n")
-    s, _ = load_one(f, label_column="none", train_fraction=0.0)
+    s, _ = load_one(f, label_column="none", train_end=1, min_test_points=1)
     assert s.values[:, 0].tolist() == [1.5, 2.0] and s.metadata["format"]["sep"] == "\t"
     f = write(tmp_path / "p.csv", "timestamp,value\n2020-01-01,1\n2020-01-02,2\n")
     with pytest.raises(DataError, match="no numeric value column"), pytest.warns(DataWarning, match="not numeric"):
@@ -260,7 +260,7 @@ def test_too_short_after_training_part(tmp_path: Path) -> None:
 
 def test_utc_offsets_converted_and_mixed_with_naive_refused(tmp_path: Path) -> None:
     text = HEADER + "2020-03-29T01:30:00+01:00,1,0\n2020-03-29T03:00:00+02:00,2,0\n2020-03-29T03:30+02:00,3,0\n"
-    s, msgs = load_one(write(tmp_path / "dst.csv", text), train_fraction=0.0)
+    s, msgs = load_one(write(tmp_path / "dst.csv", text), train_end=1, min_test_points=1)
     assert s.timestamps is not None
     assert [str(t)[11:16] for t in s.timestamps] == ["00:30", "01:00", "01:30"]  # UTC
     assert "timestamps with 2 UTC offsets (+01:00, +02:00); all converted to UTC" in msgs[0]
@@ -414,7 +414,7 @@ def test_train_file_is_put_before_the_data(tmp_path: Path) -> None:
     ("options", "match"),
     [
         ({"path": None}, "needs a path: --dataset csv:PATH"),
-        ({"train_fraction": 1.0}, r"train_fraction must be a number in \[0, 1\)"),
+        ({"train_fraction": 1.0}, r"train_fraction must be a number in \(0, 1\)"),
         ({"missing": "zero"}, "csv.missing must be one of interpolate, ffill, drop"),
         ({"duplicates": "sum"}, "csv.duplicates must be one of mean, first"),
         ({"decimal": ";"}, "csv.decimal"),
@@ -424,7 +424,7 @@ def test_train_file_is_put_before_the_data(tmp_path: Path) -> None:
         ({"labels_file": "l.json", "label_column": "y"}, "not both"),
         ({"train_file": "t.csv", "train_end": "5"}, "not both"),
         ({"strict": "yes"}, "csv.strict must be true or false"),
-        ({"train_end": "-5"}, "csv.train_end must be a row count >= 0 or a timestamp"),
+        ({"train_end": "-5"}, "csv.train_end must be a row count >= 1 or a timestamp"),
     ],
 )
 def test_bad_options_are_parameter_errors(tmp_path: Path, options: dict[str, Any], match: str) -> None:

@@ -137,7 +137,7 @@ REPAIR_OPTIONS = {
     "missing": st.sampled_from(["interpolate", "ffill", "drop"]),
     "duplicates": st.sampled_from(["mean", "first"]),
     "strict": st.booleans(),
-    "train_fraction": st.floats(0.0, 0.9),
+    "train_fraction": st.floats(0.01, 0.9),
     "train_before_anomaly": st.booleans(),
     "min_test_points": st.integers(1, 3),
 }
@@ -162,7 +162,7 @@ def check_valid(series: list[Series], min_test_points: int) -> None:
         assert s.values.dtype == np.float64 and s.values.ndim == 2 and s.values.shape[1] >= 1
         assert np.isfinite(s.values).all()
         assert s.labels.dtype == np.int8 and set(np.unique(s.labels).tolist()) <= {0, 1}
-        assert len(s) - s.train_end >= min_test_points and s.train_end >= 0
+        assert len(s) - s.train_end >= min_test_points and s.train_end >= 1  # 17.22: never an empty training part
         if s.timestamps is not None:
             assert s.timestamps.dtype == np.dtype("datetime64[ns]")
             assert (np.diff(s.timestamps.astype(np.int64)) > 0).all()
@@ -277,7 +277,7 @@ def test_well_formed_files_read_back_exactly(
         path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + ("\n".join(lines) + "\n").encode())
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            (s,) = load(path=str(path), train_fraction=0.0)
+            (s,) = load(path=str(path), train_end=1, min_test_points=1)
     np.testing.assert_array_equal(s.values, np.asarray(values))
     np.testing.assert_array_equal(s.timestamps, stamps)
     assert s.labels.tolist() == labels[:n] and s.metadata["repairs"] == []

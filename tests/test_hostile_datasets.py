@@ -9,12 +9,14 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from _fixtures import make_smd
 
 from bench import cli
 from bench.datasets import download, nab, smd
-from bench.errors import ChecksumError
+from bench.datasets.csv import load as load_csv
+from bench.errors import ChecksumError, DataError, ParameterError
 
 NYC = "data/realKnownCause/nyc_taxi.csv"
 
@@ -162,3 +164,57 @@ def test_17_8_an_unreadable_cache_is_rebuilt(nab_mirror: Path, tmp_path: Path) -
     (tmp_path / "nab" / download.DIGEST_CACHE).write_text("{not json")
     assert nab.fetch_report(tmp_path, source=nab_mirror, paths=[NYC]).skipped == [NYC]
     assert json.loads((tmp_path / "nab" / download.DIGEST_CACHE).read_text())["files"][NYC]
+
+
+# --------------------------------------------------------------------------- 17.22: an empty training part
+
+
+def _write(path: Path, labels: list[int]) -> Path:
+    rows = "".join(f"2024-01-01 00:{i:02d}:00,{np.sin(i / 3):.4f},{y}\n" for i, y in enumerate(labels))
+    path.write_text("timestamp,value,label\n" + rows)
+    return path
+
+
+def test_17_22_a_csv_whose_first_row_is_labelled_is_refused_at_load(tmp_path: Path) -> None:
+    f = _write(tmp_path / "first.csv", [1, 1] + [0] * 28 + [1] + [0] * 19)
+    with pytest.raises(DataError) as info:
+        load_csv(path=str(f))
+    msg = str(info.value)
+    assert str(f) in msg and "row 0" in msg and "training part is empty" in msg
+    assert "csv.train_file" in msg and "csv.train_end" in msg and "csv.train_before_anomaly=false" in msg
+    # the escape the message offers works
+    (s,) = load_csv(path=str(f), train_before_anomaly=False)
+    assert s.train_end == 15
+
+
+def test_17_22_the_cli_exits_2_before_any_task(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = _write(tmp_path / "first.csv", [1] + [0] * 49)
+    code = cli.main(["run", "--detector", "zscore", "--dataset", f"csv:{f}", "--out", str(tmp_path / "out"), "-q"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "first.csv" in err and "training part is empty" in err
+    assert not (tmp_path / "out" / "tasks").exists()
+
+
+def test_17_22_a_training_time_before_the_first_row_is_refused(tmp_path: Path) -> None:
+    f = _write(tmp_path / "a.csv", [0] * 10)
+    with pytest.raises(DataError, match=r"empty \(points before 2023-12-31; the first row is at 2024-01-01 00:00:00\)"):
+        load_csv(path=str(f), train_end="2023-12-31")
+
+
+def test_17_22_a_tiny_file_still_gets_one_training_point(tmp_path: Path) -> None:
+    (s,) = load_csv(path=str(_write(tmp_path / "a.csv", [0, 0, 1])))  # floor(0.3 * 3) = 0
+    assert s.train_end == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"train_fraction": 0.0}, r"csv.train_fraction must be a number in \(0, 1\); got 0.0"),
+        ({"train_end": "0"}, r"csv.train_end must be a row count >= 1 or a timestamp; got '0'"),
+    ],
+)
+def test_17_22_options_asking_for_no_training_part_are_parameter_errors(
+    tmp_path: Path, options: dict[str, object], match: str
+) -> None:
+    with pytest.raises(ParameterError, match=match):
+        load_csv(path=str(_write(tmp_path / "a.csv", [0] * 10)), **options)  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ import numpy as np
 from bench.datasets.csv_columns import LABEL_NAMES, TIMESTAMP_NAMES, ReadOptions, read_rows
 from bench.datasets.csv_labels import Window, match_labels, read_labels_file
 from bench.datasets.csv_repair import DUPLICATE_REPAIRS, MISSING_REPAIRS, Repairs, Rows, repair_rows
-from bench.datasets.csv_time import parse_timestamps
+from bench.datasets.csv_time import parse_timestamps, show_time
 from bench.datasets.info import DatasetInfo
 from bench.errors import DataError, DataWarning, ParameterError
 from bench.series import Series
@@ -97,15 +97,15 @@ def load(
         see :mod:`bench.datasets.csv_labels`. They apply to the data file's
         rows (not to a ``train_file``).
     train_fraction
-        The training part is the first ``floor(train_fraction * n)`` points
-        (default 0.3, as ``yahoo-s5``), ...
+        The training part is the first ``floor(train_fraction * n)`` points,
+        at least 1 (default 0.3, as ``yahoo-s5``; in (0, 1)), ...
     train_before_anomaly
         ... cut back to the first labelled anomaly when that comes earlier
         (default true), so detectors are fit on anomaly-free data and every
         labelled anomaly is evaluated.
     train_end
         Instead: a row count (the first ``train_end`` points of the loaded
-        series) or a timestamp (the points before it), for every file.
+        series, at least 1) or a timestamp (the points before it), for every file.
     train_file
         Instead: a separate file of training data (same value columns; for a
         folder ``path``, a folder with a file of the same relative name per
@@ -139,8 +139,10 @@ def load(
     an empty or header-only file, a row with the wrong number of fields,
     a non-numeric or infinite value, a label other than 0/1, a missing or
     unreadable timestamp, timestamps mixing offsets and none, a window outside
-    the data, a series with fewer than ``min_test_points`` points after its
-    training part. Nothing is dropped without a warning.
+    the data, an empty training part (no detector can be fit on 0 points: the
+    first row labelled, a time before the first row), a series with fewer than
+    ``min_test_points`` points after its training part. Nothing is dropped
+    without a warning.
     """
     del data_dir, progress
     if not path:
@@ -193,8 +195,8 @@ def load(
 def _options(given: dict[str, Any]) -> ReadOptions:
     """Check the options (ParameterError naming the option) and bundle those the reader needs."""
     f = given["train_fraction"]
-    if isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 <= f < 1:
-        raise ParameterError(f"csv.train_fraction must be a number in [0, 1); got {f!r}.")
+    if isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 < f < 1:
+        raise ParameterError(f"csv.train_fraction must be a number in (0, 1); got {f!r}.")
     for key, allowed in (
         ("missing", MISSING_REPAIRS),
         ("duplicates", DUPLICATE_REPAIRS),
@@ -215,8 +217,8 @@ def _options(given: dict[str, Any]) -> ReadOptions:
     if given["labels_file"] and given["label_column"] not in ("auto", "none"):
         raise ParameterError("Give csv.label_column or csv.labels_file, not both.")
     end = str(given["train_end"]).strip()
-    if isinstance(given["train_end"], bool) or (end.lstrip("+-").isdigit() and int(end) < 0):
-        raise ParameterError(f"csv.train_end must be a row count >= 0 or a timestamp; got {given['train_end']!r}.")
+    if isinstance(given["train_end"], bool) or (end.lstrip("+-").isdigit() and int(end) < 1):
+        raise ParameterError(f"csv.train_end must be a row count >= 1 or a timestamp; got {given['train_end']!r}.")
     if given["train_file"] and end:
         raise ParameterError("Give csv.train_end or csv.train_file, not both.")
     for key in ("strict", "train_before_anomaly"):
@@ -268,11 +270,15 @@ def _data_files(root: Path, skip: list[Path]) -> list[tuple[Path, str]]:
 def _split(
     rows: Rows, fraction: float, before_anomaly: bool, train_end: str | int, file: Path
 ) -> tuple[int, dict[str, Any]]:
-    """The training length and how it was chosen, from ``train_end`` or ``train_fraction``."""
+    """The training length and how it was chosen, from ``train_end`` or ``train_fraction``.
+
+    An empty training part is a :class:`DataError` naming the file and the
+    options that give one: no detector can be fit on 0 points.
+    """
     n = len(rows.lines)
     text = str(train_end).strip()
     if text.lstrip("+").isdigit():
-        k = int(text)
+        k = int(text)  # at least 1 (checked with the options)
         if k > n:
             raise DataError(f"{file}: csv.train_end={k} is beyond its {n} points.")
         return k, {"rule": "train_end", "train_end": k}
@@ -281,10 +287,23 @@ def _split(
             raise DataError(f"{file} has no timestamps, so csv.train_end={text!r} must be a row count.")
         when, _ = parse_timestamps([text], where="csv.train_end")
         k = int(np.searchsorted(rows.timestamps, when[0], side="left"))
+        if k == 0:
+            raise DataError(
+                f"{file}: the training part is empty (points before {text}; the first row is at "
+                f"{show_time(rows.timestamps[0])}), so no detector can be fit. Set csv.train_end to a later time or "
+                "a row count, or give training data with csv.train_file=FILE."
+            )
         return k, {"rule": f"points before {text}", "train_end": k}
-    k = math.floor(fraction * n)
+    k = max(1, math.floor(fraction * n))
     first = np.flatnonzero(rows.labels)
     if before_anomaly and first.size and first[0] < k:
+        if first[0] == 0:
+            raise DataError(
+                f"{file}: the training part is empty: row 0 is labelled anomalous and the training part stops before "
+                "the first anomaly (csv.train_before_anomaly), so no detector can be fit. Give anomaly-free training "
+                "data with csv.train_file=FILE, or train on the first rows anyway with "
+                f"csv.train_before_anomaly=false (train_fraction={fraction}: {k} points) or csv.train_end=N."
+            )
         rule = f"before the first labelled anomaly (row {int(first[0])}; train_fraction={fraction} gives {k})"
         return int(first[0]), {"rule": rule, "train_end": int(first[0])}
     return k, {"rule": f"train_fraction={fraction}", "train_end": k}
