@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from _fixtures import make_smd
 from bench import cli
 from bench.datasets import download, nab, smd
 from bench.datasets.csv import load as load_csv
+from bench.datasets.csv_time import parse_timestamps
 from bench.errors import ChecksumError, DataError, ParameterError
 
 NYC = "data/realKnownCause/nyc_taxi.csv"
@@ -218,3 +220,45 @@ def test_17_22_options_asking_for_no_training_part_are_parameter_errors(
 ) -> None:
     with pytest.raises(ParameterError, match=match):
         load_csv(path=str(_write(tmp_path / "a.csv", [0] * 10)), **options)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- 17.26: Excel serial dates
+
+
+EXCEL_ROWS = "".join(f"{45292 + i / 24:.10f},{i % 5},0\n" for i in range(48))  # 2024-01-01 00:00, hourly
+
+
+def test_17_26_excel_serial_dates_are_refused_with_how_to_read_them(tmp_path: Path) -> None:
+    f = tmp_path / "excel.csv"
+    f.write_text("date,value,label\n" + EXCEL_ROWS)
+    with pytest.raises(DataError) as info:
+        load_csv(path=str(f))
+    msg = str(info.value)
+    assert str(f) in msg and "column 'date'" in msg and "Excel serial dates" in msg
+    assert "1970-01-01" in msg and "2024-01-01" in msg
+    assert "csv.timestamp_format=excel" in msg and "csv.timestamp_format=unix" in msg
+
+
+def test_17_26_timestamp_format_excel_converts_and_unix_keeps_seconds(tmp_path: Path) -> None:
+    f = tmp_path / "excel.csv"
+    f.write_text("date,value,label\n" + EXCEL_ROWS)
+    (s,) = load_csv(path=str(f), timestamp_format="excel")
+    assert s.timestamps is not None
+    assert str(s.timestamps[0]) == "2024-01-01T00:00:00.000000000"
+    assert str(s.timestamps[25]) == "2024-01-02T01:00:00.000000000"  # rounded to the millisecond
+    (u,) = load_csv(path=str(f), timestamp_format="unix")
+    assert u.timestamps is not None and str(u.timestamps[0]) == "1970-01-01T12:34:52.000000000"
+
+
+def test_17_26_unix_seconds_and_small_counts_are_not_taken_for_excel() -> None:
+    ts, _ = parse_timestamps(["1704067200", "1704070800"], where="f.csv")
+    assert str(ts[0]) == "2024-01-01T00:00:00.000000000"
+    ts, _ = parse_timestamps(["5", "6", "20000"], where="f.csv")
+    assert str(ts[2]) == "1970-01-01T05:33:20.000000000"
+    ts, _ = parse_timestamps(["61", "25569.5"], where="f.csv", fmt="excel")  # 1900-03-01 and the Unix epoch
+    assert ts.astype(str).tolist() == ["1900-03-01T00:00:00.000000000", "1970-01-01T12:00:00.000000000"]
+    with pytest.raises(DataError, match=r"'2024-01-01' is not a number of days \(timestamp format 'excel'\)"):
+        parse_timestamps(["2024-01-01"], where="f.csv", fmt="excel")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        parse_timestamps(["45292", "45293"], where="f.csv", fmt="unix")

@@ -126,7 +126,11 @@ def load(
         header line; decimal commas when the separator is not a comma and
         numbers use commas and never points), or the character.
     timestamp_format
-        ``"ISO8601"`` or a strftime format such as ``%d/%m/%Y %H:%M``.
+        ``"ISO8601"`` (also reads Unix seconds), a strftime format such as
+        ``%d/%m/%Y %H:%M``, ``"unix"`` (numbers of seconds, whatever their
+        range) or ``"excel"`` (spreadsheet serial dates: days since
+        1899-12-30). Numbers that all lie between 20000 and 80000 look like
+        Excel dates and are refused unless ``"unix"`` or ``"excel"`` says which.
     encoding
         The files' text encoding (a UTF-8 byte-order mark is always removed).
 

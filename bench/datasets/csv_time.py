@@ -1,4 +1,4 @@
-"""Timestamp cells to ``datetime64[ns]``: ISO 8601 or a strftime format, Unix seconds, UTC offsets, the ns range.
+"""Timestamp cells to ``datetime64[ns]``: ISO 8601 or a strftime format, Unix seconds, Excel dates, UTC offsets.
 
 Used by the ``csv`` dataset and by ``evaluate --scores`` (:mod:`bench.scorefiles`),
 so both read timestamps the same way.
@@ -19,13 +19,25 @@ from bench.errors import DataError
 _OFFSET = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)$")
 _NS_MIN, _NS_MAX = pd.Timestamp.min.value, pd.Timestamp.max.value
 
+EXCEL_UNIX_EPOCH = 25569
+"""The spreadsheet serial date of 1970-01-01: days since 1899-12-30, day 0 of the 1900 date system
+(Excel, LibreOffice, Google Sheets; right from serial 61, 1900-03-01, on)."""
+EXCEL_LOOKALIKE = (20000.0, 80000.0)
+"""Numbers all in this range are refused as Unix seconds (1970-01-01 05:33 to 22:13) and look like
+Excel serial dates (1954-10-03 to 2119-01-10)."""
+
 
 def parse_timestamps(
     cells: list[str], *, where: str, fmt: str = "ISO8601", lines: list[int] | None = None
 ) -> tuple[NDArray[np.datetime64], list[str]]:
     """Timestamp cells as ``datetime64[ns]``, and the distinct UTC offsets found (empty when naive).
 
-    All-number cells are Unix time in seconds. Cells with a UTC offset
+    All-number cells are Unix time in seconds, unless they all lie between
+    20000 and 80000: such numbers are far likelier spreadsheet serial dates
+    (days, 1954-2119) than seconds within one day of 1970, so they are a
+    :class:`DataError` saying how to read them: ``fmt="excel"`` reads serial
+    dates (days since 1899-12-30, to the millisecond), ``fmt="unix"`` Unix
+    seconds whatever their range. Cells with a UTC offset
     (``+01:00``, ``Z``) are converted to UTC; a column mixing cells with and
     without an offset, a missing or unparsable cell, or a date outside
     1677-2262 is a :class:`DataError` naming ``where`` and the data row (and
@@ -39,7 +51,14 @@ def parse_timestamps(
     if missing:
         i = missing[0]
         raise DataError(f"{_at(where, i, lines)}: the timestamp is missing ({cells[i]!r}); every row needs one.")
-    if fmt == "ISO8601" and re.fullmatch(NUMBER, cells[0]) and classify(cells)[0].all():
+    if fmt == "excel":
+        days = _numbers(cells, "days", fmt, where, lines)
+        ms = np.round((days - EXCEL_UNIX_EPOCH) * 86_400_000)  # spreadsheets keep time to the millisecond
+        return _to_ns(ms, 10**6, cells, where, lines), []
+    if fmt == "unix" or (fmt == "ISO8601" and re.fullmatch(NUMBER, cells[0]) and classify(cells)[0].all()):
+        numbers = _numbers(cells, "seconds", fmt, where, lines)
+        if fmt != "unix":
+            _refuse_excel_lookalike(numbers, cells, where)
         seconds = np.asarray(cells, dtype=str)
         if all(re.fullmatch(r"[+-]?\d{1,11}", c) for c in cells):
             return _to_ns(seconds.astype(np.int64), 10**9, cells, where, lines), []
@@ -80,6 +99,39 @@ def parse_timestamps(
     arr = parsed.to_numpy()
     unit = np.datetime_data(arr.dtype)[0]
     return _to_ns(arr.astype(np.int64), _NS_PER[unit], cells, where, lines), offsets
+
+
+def _numbers(cells: list[str], unit: str, fmt: str, where: str, lines: list[int] | None) -> NDArray[np.float64]:
+    """The cells as numbers, or a :class:`DataError` naming the first that is not one."""
+    bad = np.flatnonzero(~classify(cells)[0])
+    if bad.size:
+        i = int(bad[0])
+        raise DataError(
+            f"{_at(where, i, lines)}: {cells[i]!r} is not a number of {unit} (timestamp format {fmt!r}); "
+            f"{bad.size} such cells. Set csv.timestamp_format to the cells' format."
+        )
+    return np.asarray(cells, dtype=np.float64)
+
+
+def _refuse_excel_lookalike(numbers: NDArray[np.float64], cells: list[str], where: str) -> None:
+    """A :class:`DataError` when every number lies where spreadsheet serial dates do and Unix seconds rarely."""
+    lo, hi = EXCEL_LOOKALIKE
+    if not ((numbers >= lo) & (numbers <= hi)).all():
+        return
+    first, last = int(np.argmin(numbers)), int(np.argmax(numbers))
+
+    def as_unix(i: int) -> str:
+        return show_time(np.datetime64(round(numbers[i] * 1000), "ms"))
+
+    def as_excel(i: int) -> str:
+        return show_time(np.datetime64(round((numbers[i] - EXCEL_UNIX_EPOCH) * 86_400_000), "ms"))
+
+    raise DataError(
+        f"{where}: the timestamps are numbers from {cells[first]} to {cells[last]}, which as Unix seconds all fall "
+        f"on 1970-01-01 ({as_unix(first)} to {as_unix(last)}) and look like Excel serial dates (days since "
+        f"1899-12-30: {as_excel(first)} to {as_excel(last)}). Set csv.timestamp_format=excel to read them as "
+        "spreadsheet dates, or csv.timestamp_format=unix to keep them as Unix seconds."
+    )
 
 
 def _offset_of(t: pd.Timestamp) -> str:
