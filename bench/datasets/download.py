@@ -201,9 +201,7 @@ class DigestCache:
     def _read(self) -> dict[str, dict[str, int | str]]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError):  # a damaged cache only costs hashing again: rebuild it
+        except (OSError, ValueError):  # none yet, or damaged: a lost cache only costs hashing again
             return {}
         files = data.get("files") if isinstance(data, dict) else None
         return files if isinstance(files, dict) else {}
