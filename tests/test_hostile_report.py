@@ -1,0 +1,118 @@
+"""Hostile input to ``bench report`` (issue 17): nothing outside the run is touched, exit 2 changes nothing,
+an interrupted report keeps the previous one.
+
+Each test names the finding it pins (``17_<n>``).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench import registry
+from bench.cli import main
+from bench.report import build
+from bench.report.build import build_report
+from bench.results import RunStore
+
+
+@pytest.fixture(autouse=True)
+def tiny(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.DATASETS, "tiny", registry.DatasetEntry("tiny", "_plugins:tiny"))
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """zscore on the three ``tiny`` series, one seed, with its report (no figures: fast)."""
+    registry.DATASETS["tiny"] = registry.DatasetEntry("tiny", "_plugins:tiny")
+    out = tmp_path_factory.mktemp("run") / "r"
+    argv = ["run", "--detector", "zscore", "--dataset", "tiny", "--no-baselines", "--jobs", "1"]
+    assert main([*argv, "--plots", "none", "--out", str(out), "-q"]) == 0
+    return out
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (relative path -> bytes), the folder's own entries included."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _entries(folder: Path) -> list[str]:
+    """Every file and folder under ``folder``, empty ones included."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+def _copy(run: Path, dest: Path) -> Path:
+    shutil.copytree(run, dest)
+    return dest
+
+
+@pytest.mark.parametrize("form", ["absolute", "relative"])
+def test_17_1_report_refuses_an_evaluation_outside_the_run(tiny_run: Path, tmp_path: Path, form: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    run = _copy(tiny_run, tmp_path / "a" / "run")
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    shutil.copy(run / "metrics.csv", victim / "metrics.csv")  # looks like an evaluation
+    (victim / "report").mkdir()
+    (victim / "report" / "keep.txt").write_text("precious")
+    (victim / "report.html").write_text("precious page")
+    before = _snapshot(victim)
+    (run / "evaluations").mkdir()  # the folder exists once the run has an evaluation
+    name = str(victim) if form == "absolute" else "../../../victim"  # run/evaluations/../../../victim
+    assert (run / "evaluations" / name).resolve() == victim.resolve()
+    assert main(["report", str(run), "--evaluation", name, "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--evaluation" in err[0] and name in err[0], err
+    assert _snapshot(victim) == before
+
+
+def test_17_1_an_unknown_evaluation_names_the_ones_there(tiny_run: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    run = _copy(tiny_run, tmp_path / "run")
+    (run / "evaluations" / "mad-only").mkdir(parents=True)
+    assert main(["report", str(run), "--evaluation", "nope", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "'nope'" in err and "mad-only" in err
+
+
+def test_17_24_an_interrupted_report_keeps_the_previous_one(
+    tiny_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = _copy(tiny_run, tmp_path / "run")
+    before, entries = _snapshot(run), _entries(run)
+    assert "report/tables.md" in before and "report.html" in before
+    real = build.write_text
+    written: list[Path] = []
+
+    def interrupt_on_the_second_file(path: Path, text: str) -> None:
+        if written:
+            raise KeyboardInterrupt
+        written.append(path)
+        real(path, text)
+
+    monkeypatch.setattr(build, "write_text", interrupt_on_the_second_file)
+    with pytest.raises(KeyboardInterrupt):
+        build_report(RunStore(run), plots="none")
+    assert written, "the report was interrupted midway, after writing a file"
+    assert _snapshot(run) == before  # report/ and report.html as they were
+    assert _entries(run) == entries  # no temporary folder left behind
+
+
+def test_17_24_a_rebuilt_report_replaces_the_old_one_whole(tiny_run: Path, tmp_path: Path) -> None:
+    run = _copy(tiny_run, tmp_path / "run")
+    (run / "report" / "stale.png").write_bytes(b"from an earlier selection")
+    result = build_report(RunStore(run), plots="none")
+    assert not (run / "report" / "stale.png").exists()
+    assert result.html == run / "report.html" and (run / "report" / "tables.md") in result.files
+    assert all(p.exists() for p in result.files), result.files  # the paths after the swap
+    assert not [p for p in run.iterdir() if p.name.startswith(".report")]
+
+
+def test_17_30_an_unknown_column_changes_nothing(tiny_run: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    run = _copy(tiny_run, tmp_path / "run")
+    before, entries = _snapshot(run), _entries(run)
+    assert main(["report", str(run), "--columns", "auc_prr", "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "auc_prr" in err[0], err
+    assert _snapshot(run) == before
+    assert _entries(run) == entries
