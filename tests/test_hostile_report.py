@@ -1,21 +1,25 @@
 """Hostile input to ``bench report`` (issue 17): nothing outside the run is touched, exit 2 changes nothing,
-an interrupted report keeps the previous one.
+an interrupted report keeps the previous one, and series names are only names.
 
 Each test names the finding it pins (``17_<n>``).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+from html import escape
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from bench import registry
 from bench.cli import main
 from bench.report import build
 from bench.report.build import build_report
-from bench.results import RunStore
+from bench.results import RunStore, read_metrics
 
 
 @pytest.fixture(autouse=True)
@@ -116,3 +120,36 @@ def test_17_30_an_unknown_column_changes_nothing(tiny_run: Path, tmp_path: Path,
     assert len(err) == 1 and "auc_prr" in err[0], err
     assert _snapshot(run) == before
     assert _entries(run) == entries
+
+
+def _csv(path: Path, seed: int, n: int = 240) -> None:
+    rng = np.random.default_rng(seed)
+    values = np.sin(np.arange(n) / 5) + 0.1 * rng.standard_normal(n)
+    labels = np.zeros(n, int)
+    labels[180 + seed : 186 + seed] = 1
+    values[180 + seed : 186 + seed] += 4
+    ts = pd.date_range("2020-01-01", periods=n, freq="min")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame({"timestamp": ts.strftime("%Y-%m-%d %H:%M:%S"), "value": values, "label": labels})
+    frame.to_csv(path, index=False)
+
+
+def test_17_3_series_named_like_aggregates_or_alike_when_sanitised_stay_apart(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    names = ["(mean)", "a_b", "a:b", "a/b"]
+    for i, name in enumerate(names):
+        _csv(data / f"{name}.csv", seed=i)
+    run = tmp_path / "run"
+    argv = ["run", "--detector", "zscore", "--dataset", f"csv:{data}", "--no-baselines", "--jobs", "1"]
+    assert main([*argv, "--plots", "all", "--out", str(run), "-q"]) == 0
+    m = read_metrics(run / "metrics.csv")
+    per_series = m[(m["aggregate"] == "") & (m.metric == "auc_pr")]
+    assert sorted(per_series.series) == sorted(names)
+    summary = pd.read_csv(run / "summary.csv", keep_default_na=False)
+    assert summary["AUC-PR"].item() == pytest.approx(per_series.value.mean())  # (mean) is one series of four
+    figures = sorted((run / "report").glob("series_*.png"))
+    assert len(figures) == len(names)  # one figure each: a/b, a_b and a:b do not share one
+    html = (run / "report.html").read_text()
+    assert all(f"<summary>csv: {escape(name)}</summary>" in html for name in names)
+    ids = re.findall(r'<details id="(series-[^"]*)"', html)
+    assert len(ids) == len(names) and len(set(ids)) == len(ids), ids  # one link target each
