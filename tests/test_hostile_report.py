@@ -1,5 +1,6 @@
 """Hostile input to ``bench report`` (issue 17): nothing outside the run is touched, exit 2 changes nothing,
-an interrupted report keeps the previous one, and series names are only names.
+an interrupted report keeps the previous one, series names are only names, and no spread over seeds comes
+from a missing series.
 
 Each test names the finding it pins (``17_<n>``).
 """
@@ -153,3 +154,63 @@ def test_17_3_series_named_like_aggregates_or_alike_when_sanitised_stay_apart(tm
     assert all(f"<summary>csv: {escape(name)}</summary>" in html for name in names)
     ids = re.findall(r'<details id="(series-[^"]*)"', html)
     assert len(ids) == len(names) and len(set(ids)) == len(ids), ids  # one link target each
+
+
+class FailOnSeedOne:
+    """A duck-typed plug-in, deterministic (the seed changes no score): ``|x - training mean|`` on the short
+    series of ``tiny``, fixed noise on the long one, where seed 1 fails instead."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+
+    def get_params(self) -> dict[str, int]:
+        return {"seed": self.seed}
+
+    def fit(self, X):  # type: ignore[no-untyped-def]
+        self.mean_ = np.asarray(X).mean(axis=0)
+        return self
+
+    def score(self, X):  # type: ignore[no-untyped-def]
+        if len(X) <= 600:
+            return np.abs(np.asarray(X) - self.mean_).max(axis=1)
+        if self.seed == 1:
+            raise RuntimeError("seed 1 fails on the long series")
+        return np.random.default_rng(0).random(len(X))
+
+
+def test_17_27_a_failed_seed_gives_no_spread_over_seeds(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    argv = ["run", "--detector", "test_hostile_report:FailOnSeedOne", "--dataset", "tiny", "--seeds", "0,1,2"]
+    assert main([*argv, "--no-baselines", "--jobs", "1", "--plots", "none", "--out", str(run), "-q"]) == 3
+    m = read_metrics(run / "metrics.csv")
+    per_series = m[(m["aggregate"] == "") & (m.metric == "auc_pr")]
+    assert len(per_series) == 8  # 3 series x 3 seeds, less the failed one
+    whole = per_series[per_series.seed == 0].value.mean()  # deterministic: every complete seed gives this
+    assert per_series[per_series.seed == 1].value.mean() != pytest.approx(whole)  # the series differ
+    tables = pd.read_csv(run / "report" / "tables.csv", keep_default_na=False, na_values=[""])
+    row = tables[tables.group.isna()].iloc[0]
+    assert row.auc_pr == pytest.approx(whole)
+    assert row.auc_pr_std == pytest.approx(0.0)  # no spread from the missing series
+    assert row.seeds == 2
+    assert (row.series_ok, row.series_total) == (8, 9)
+    md = (run / "report" / "tables.md").read_text()
+    assert "seed 1" in md and "left out" in md
+    summary = pd.read_csv(run / "summary.csv", keep_default_na=False)
+    assert summary["AUC-PR"].item() == pytest.approx(whole) and summary.seeds.item() == 2
+    assert "left out" in (run / "summary.md").read_text()
+
+
+def test_17_27_a_row_without_a_complete_seed_shows_no_spread() -> None:
+    from bench.report.paper import build_table
+
+    rows = []
+    for seed, failed in ((0, "s2"), (1, "s1")):
+        for s in ("s1", "s2"):
+            if s != failed:
+                rows.append(("d", s, "", "x", seed, "auc_pr", 0.2 if s == "s1" else 0.8))
+        rows += [("d", "", "count", "x", seed, "series_ok", 1.0), ("d", "", "count", "x", seed, "series_failed", 1.0)]
+    metrics = pd.DataFrame(rows, columns=["dataset", "series", "aggregate", "detector", "seed", "metric", "value"])
+    t = build_table(metrics, "d", ["auc_pr"], rank_metric=None)
+    assert t.mean.loc["x", "auc_pr"] == pytest.approx(0.5)
+    assert np.isnan(t.std.loc["x", "auc_pr"])  # 0.2 and 0.8 differ by series, not by seed
+    assert "no seed has every series" in t.caption.lower() and "no spread" in t.caption
