@@ -1,6 +1,5 @@
 """Hostile input to ``bench report`` (issue 17): nothing outside the run is touched, exit 2 changes nothing,
-an interrupted report keeps the previous one, series names are only names, and no spread over seeds comes
-from a missing series.
+an interrupted report keeps the previous one, and no number comes from a missing series or a subset.
 
 Each test names the finding it pins (``17_<n>``).
 """
@@ -214,3 +213,35 @@ def test_17_27_a_row_without_a_complete_seed_shows_no_spread() -> None:
     assert t.mean.loc["x", "auc_pr"] == pytest.approx(0.5)
     assert np.isnan(t.std.loc["x", "auc_pr"])  # 0.2 and 0.8 differ by series, not by seed
     assert "no seed has every series" in t.caption.lower() and "no spread" in t.caption
+
+
+def test_17_31_a_series_subset_of_nab_is_not_set_beside_the_published_scoreboard(
+    tmp_path: Path, nab_mirror: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BENCH_NAB_SOURCE", str(nab_mirror))
+    run = tmp_path / "run"
+    argv = ["run", "--dataset", "nab", "--data-dir", str(tmp_path / "d"), "--detector", "zscore", "--no-baselines"]
+    argv += ["--series", "artificialWithAnomaly/art_daily_jumpsup", "--plots", "none", "--jobs", "1"]
+    assert main([*argv, "--out", str(run), "-q"]) == 0
+    m = read_metrics(run / "metrics.csv")
+    assert (m["aggregate"] == "corpus").any()  # the run's own NAB score is there, over its one series
+    summary = pd.read_csv(run / "summary.csv", keep_default_na=False)
+    assert set(summary.source) == {"run"}, "no published row beside a score over 1 of 58 series"
+    assert "NAB std." in summary.columns or any("NAB" in c for c in summary.columns)
+    text = (run / "summary.md").read_text()
+    assert "published scoreboard is left out" in text and "--series" in text and "(published)" not in text
+    tables = pd.read_csv(run / "report" / "tables.csv", keep_default_na=False)
+    assert set(tables.source) == {"run"}
+    md = (run / "report" / "tables.md").read_text()
+    assert "published scoreboard is left out" in md and "(published)" not in md
+
+
+def test_17_31_a_whole_nab_run_keeps_the_published_rows(tiny_run: Path) -> None:
+    from dataclasses import replace
+
+    from bench.config import DatasetSpec
+    from bench.runfolder import published_rows, read_config
+
+    config = replace(read_config(RunStore(tiny_run)), datasets=(DatasetSpec("nab"),), metrics=("nab",))
+    assert published_rows(config) is not None and len(published_rows(config))
+    assert published_rows(replace(config, series="realKnownCause/*")) is None

@@ -131,7 +131,7 @@ def build_report(
     or an interrupt leaves the previous ``report/`` and ``report.html`` as they were.
     """
     from bench.loading import load_series
-    from bench.runfolder import published_rows, read_config
+    from bench.runfolder import left_out_scoreboards, published_rows, read_config
 
     t0 = time.perf_counter()
     if plots not in PLOTS:
@@ -159,6 +159,7 @@ def build_report(
         groups=series_groups(series),
         published=published,
         baselines=chance_baselines(config.rows),
+        dataset_notes=left_out_scoreboards(config),
     )
     stage = Path(tempfile.mkdtemp(prefix=".report-", dir=src))  # swapped in by _publish; removed on any failure
     try:

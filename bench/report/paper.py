@@ -344,15 +344,19 @@ def paper_tables(
     published: pd.DataFrame | None = None,
     baselines: Collection[str] = SANITY_BASELINES,
     note: str = "",
+    dataset_notes: Mapping[str, str] | None = None,
 ) -> list[PaperTable]:
     """Every table of a run: one per dataset, then one per group of its series (``groups``: name -> group).
 
     A group table with no value at all (NAB's ``artificialNoAnomaly`` has no AUC or F1) is left out.
+    ``dataset_notes``: a sentence for the caption of a dataset's whole-dataset table (e.g. why its published
+    scoreboard is left out).
     """
     out = []
     for dataset in dict.fromkeys(metrics.dataset.astype(str)):
         kw = {"published": published, "baselines": baselines, "note": note}
-        out.append(build_table(metrics, dataset, columns, **kw))  # type: ignore[arg-type]
+        whole = " ".join(t for t in ((dataset_notes or {}).get(dataset, ""), note) if t)
+        out.append(build_table(metrics, dataset, columns, **{**kw, "note": whole}))  # type: ignore[arg-type]
         by_group = frames.group_series(frames.series_names(metrics, dataset), groups or {})
         if len(by_group) > 1:
             kw.pop("published")

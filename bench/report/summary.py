@@ -118,10 +118,12 @@ def notes(strategy: ThresholdStrategy, table: pd.DataFrame) -> str:
     )
     corpus = [catalog.header(m.name) for m in catalog.summary_columns() if m.over_series == "corpus"]
     shown = [c for c in corpus if c in table.columns]
-    if shown or (table.source == "published").any():
+    published = (table.source == "published").any()
+    if shown or published:
         text += (
             f"{', '.join(shown) or 'Corpus'} columns are corpus-level scores (NAB's normalised scores: null "
-            "detector = 0, perfect = 100); rows marked (published) are the benchmark's published scoreboard. "
+            "detector = 0, perfect = 100)"
+            + ("; rows marked (published) are the benchmark's published scoreboard. " if published else ". ")
         )
     totals = [catalog.header(m.name) for m in catalog.summary_columns() if m.over_series == "total"]
     return text + f"{' / '.join(totals)}: total seconds over all series."
@@ -133,14 +135,17 @@ def write_summary(
     strategy: ThresholdStrategy,
     failed: Sequence[Any] = (),
     incomplete: Sequence[str] = (),
+    more_notes: Sequence[str] = (),
 ) -> None:
     """``summary.md`` (with notes and failed tasks), ``summary.csv`` and ``summary.tex`` in ``root``.
 
     ``failed``: records of the failed tasks (``detector``, ``seed``, ``dataset``, ``series``, ``error``);
-    ``incomplete`` lists the rows with failed series (marked ``row (k/n)`` in the table).
+    ``incomplete`` lists the rows with failed series (marked ``row (k/n)`` in the table); ``more_notes``:
+    sentences added to the notes (e.g. why a published scoreboard is left out).
     """
     text_cells = text_table(table)
-    text = "# Summary\n\n" + textable.to_markdown(text_cells) + "\n" + notes(strategy, table) + "\n"
+    text = "# Summary\n\n" + textable.to_markdown(text_cells) + "\n" + " ".join([notes(strategy, table), *more_notes])
+    text += "\n"
     if incomplete:
         text += (
             "\nRows marked (k/n) have failed tasks (k of n series results, over all seeds). A row's seeds with "
