@@ -79,6 +79,14 @@ def test_17_1_an_unknown_evaluation_names_the_ones_there(tiny_run: Path, tmp_pat
     assert "'nope'" in err and "mad-only" in err
 
 
+def test_17_1_an_evaluation_of_the_run_is_reported_in_its_folder(tiny_run: Path, tmp_path: Path) -> None:
+    run = _copy(tiny_run, tmp_path / "run")
+    assert main(["evaluate", "--run", str(run), "--name", "again", "--threshold", "quantile:0.9", "-q"]) == 0
+    assert main(["report", str(run), "--evaluation", "again", "--plots", "none", "-q"]) == 0
+    assert (run / "evaluations" / "again" / "report" / "tables.md").exists()
+    assert (run / "evaluations" / "again" / "report.html").exists()
+
+
 def test_17_24_an_interrupted_report_keeps_the_previous_one(
     tiny_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
