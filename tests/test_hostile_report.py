@@ -30,10 +30,11 @@ def tiny(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """zscore on the three ``tiny`` series, one seed, with its report (no figures: fast)."""
-    registry.DATASETS["tiny"] = registry.DatasetEntry("tiny", "_plugins:tiny")
     out = tmp_path_factory.mktemp("run") / "r"
     argv = ["run", "--detector", "zscore", "--dataset", "tiny", "--no-baselines", "--jobs", "1"]
-    assert main([*argv, "--plots", "none", "--out", str(out), "-q"]) == 0
+    with pytest.MonkeyPatch.context() as mp:  # module scope: the autouse fixture is not active yet
+        mp.setitem(registry.DATASETS, "tiny", registry.DatasetEntry("tiny", "_plugins:tiny"))
+        assert main([*argv, "--plots", "none", "--out", str(out), "-q"]) == 0
     return out
 
 
