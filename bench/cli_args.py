@@ -162,7 +162,9 @@ def _add_evaluate_and_report(sub: Any, common: argparse.ArgumentParser) -> None:
         "rank statistics (Friedman, Nemenyi CD, Wilcoxon-Holm), figures and a self-contained report.html.",
     )
     rep.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by 'bench run'")
-    rep.add_argument("--evaluation", metavar="NAME", help="report on <RUN_DIR>/evaluations/NAME instead")
+    rep.add_argument(
+        "--evaluation", metavar="NAME", help="report on <RUN_DIR>/evaluations/NAME instead (a folder name there)"
+    )
     rep.add_argument("--standalone", action="store_true", help="tables.tex as a document that compiles on its own")
     _report_flags(rep)
     rep.set_defaults(handler="report")

@@ -16,7 +16,7 @@ from bench.metrics.thresholds import ThresholdStrategy
 from bench.records import TaskRecord
 from bench.report.summary import summary_table, write_summary
 from bench.results import RunStore, write_frame
-from bench.runfolder import published_rows, scored_items
+from bench.runfolder import left_out_scoreboards, published_rows, scored_items
 from bench.runner import Task
 from bench.series import Series
 
@@ -101,7 +101,8 @@ def finish(
     published = published_rows(config) if metrics is None or set(metrics) == set(config.metrics) else None
     table = summary_table(frame, published)
     failed = [r for r in records if not r.ok]
-    write_summary(out, table, strategy, failed, incomplete=_incomplete_notes(counts, families))
+    left_out = list(left_out_scoreboards(config).values()) if published is None else []
+    write_summary(out, table, strategy, failed, incomplete=_incomplete_notes(counts, families), more_notes=left_out)
     return RunResult(config, store, records, frame, table, out, series)
 
 

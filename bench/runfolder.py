@@ -98,11 +98,36 @@ def scored_items(
     return items, counts
 
 
-def published_rows(config: RunConfig) -> pd.DataFrame | None:
-    """Published results of the run's datasets whose own metric families the run computed."""
-    frames = []
+def _scoreboards(config: RunConfig) -> dict[str, str]:
+    """Dataset -> where its published scoreboard is (``module:function``), for the run's datasets that have one
+    of metric families the run computed."""
+    out = {}
     for ds in config.datasets:
         entry = registry.get_dataset(ds.name)
         if entry.published and set(entry.metric_families) & set(config.metrics):
-            frames.append(registry.resolve(entry.published, "published results")())
+            out[ds.name] = entry.published
+    return out
+
+
+def published_rows(config: RunConfig) -> pd.DataFrame | None:
+    """Published results of the run's datasets whose own metric families the run computed, for a whole-dataset run.
+
+    A published scoreboard scores the whole corpus, so a run with a series filter (``--series``) gets none
+    beside its own rows: its corpus-level scores are over part of the corpus (:func:`left_out_scoreboards`
+    says so under its tables).
+    """
+    if config.series is not None:
+        return None
+    frames = [registry.resolve(where, "published results")() for where in _scoreboards(config).values()]
     return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def left_out_scoreboards(config: RunConfig) -> dict[str, str]:
+    """Dataset -> the sentence saying why its published scoreboard is not beside the run's rows (a series filter)."""
+    if config.series is None:
+        return {}
+    return {
+        ds: f"{ds}'s published scoreboard is left out: it scores the whole corpus, and this run's --series "
+        f"{config.series!r} kept part of it, so its corpus-level scores cover only the run's own series."
+        for ds in _scoreboards(config)
+    }

@@ -13,6 +13,9 @@ the metrics it reports on::
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from bench import registry
-from bench.errors import DataError, ParameterError
+from bench.errors import DataError, ParameterError, UnknownNameError
 from bench.metrics import catalog
 from bench.report import frames
 from bench.report.html import Figure, SeriesSection, write_html
@@ -92,6 +95,23 @@ def _scores(store: RunStore, config: Any, series: list[Series]) -> dict[tuple[st
     return {(it.series.key, it.row, it.seed): (it.scores, it) for it in items}
 
 
+def evaluation_folder(store: RunStore, name: str) -> Path:
+    """``<run>/evaluations/<name>``: ``name`` must be one evaluation folder there, never a path leading elsewhere.
+
+    A report deletes and rewrites ``report/`` and ``report.html`` in that folder, so an absolute path,
+    ``../..`` or a link pointing out of the run is refused before anything is read or written.
+    """
+    base = store.root / "evaluations"
+    inside = base.is_dir() and base.resolve().parent == store.root.resolve()  # not a link out of the run
+    there = sorted(p.name for p in base.iterdir() if p.is_dir() and not p.is_symlink()) if inside else []
+    if name not in there:
+        raise UnknownNameError(
+            f"--evaluation {name!r} is not an evaluation of {store.root}; give the name of a folder in {base} "
+            f"({', '.join(there) or 'there is none yet: `python -m bench evaluate --run RUN_DIR` makes one'})."
+        )
+    return base / name
+
+
 def build_report(
     store: RunStore,
     *,
@@ -104,9 +124,14 @@ def build_report(
     evaluation: str | None = None,
     series: list[Series] | None = None,
 ) -> ReportResult:
-    """Write the report of a run folder (or of one of its evaluations) and return what was written."""
+    """Write the report of a run folder (or of one of its evaluations) and return what was written.
+
+    Everything is checked (the evaluation's name, the options, the columns) before a file is written, and
+    the report is built in a temporary folder beside the old one and swapped in at the end: a bad option
+    or an interrupt leaves the previous ``report/`` and ``report.html`` as they were.
+    """
     from bench.loading import load_series
-    from bench.runfolder import published_rows, read_config
+    from bench.runfolder import left_out_scoreboards, published_rows, read_config
 
     t0 = time.perf_counter()
     if plots not in PLOTS:
@@ -114,7 +139,7 @@ def build_report(
     if plot_format not in FORMATS:
         raise ParameterError(f"--plot-format {plot_format!r}: choose {', '.join(FORMATS)}.")
     config = read_config(store)
-    src = store.root if evaluation is None else store.root / "evaluations" / evaluation
+    src = store.root if evaluation is None else evaluation_folder(store, evaluation)
     if evaluation is not None and (src / "evaluation.json").exists():  # its rows (e.g. with --post) and settings
         import json
 
@@ -126,13 +151,6 @@ def build_report(
     metrics = read_metrics(src / "metrics.csv")
     failures = pd.read_csv(src / "failures.csv", keep_default_na=False) if (src / "failures.csv").exists() else None
     series = load_series(config, data_dir=data_dir) if series is None else series
-    out = src / "report"
-    if out.is_dir():  # the report's own folder: rebuilt whole, so no figure of an earlier selection lingers
-        import shutil
-
-        shutil.rmtree(out)
-    result = ReportResult(html=src / "report.html")
-    baselines = chance_baselines(config.rows)
     corpus = {m.name for m in catalog.all_metrics().values() if m.over_series == "corpus"}
     published = published_rows(config) if set(metrics.metric) & corpus else None
     tables = paper_tables(
@@ -140,8 +158,41 @@ def build_report(
         parse_columns(columns) if columns else None,
         groups=series_groups(series),
         published=published,
-        baselines=baselines,
+        baselines=chance_baselines(config.rows),
+        dataset_notes=left_out_scoreboards(config),
     )
+    stage = Path(tempfile.mkdtemp(prefix=".report-", dir=src))  # swapped in by _publish; removed on any failure
+    try:
+        result = _write(
+            store, config, series, metrics, failures, tables, stage, plots, n_plots, plot_format, standalone
+        )
+        _publish(stage, src)
+    except BaseException:
+        _restore(stage, src)
+        raise
+    result.html = src / result.html.relative_to(stage)
+    result.files = [src / p.relative_to(stage) for p in result.files]
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _write(
+    store: RunStore,
+    config: Any,
+    series: list[Series],
+    metrics: pd.DataFrame,
+    failures: pd.DataFrame | None,
+    tables: list[Any],
+    stage: Path,
+    plots: str,
+    n_plots: int,
+    plot_format: str,
+    standalone: bool,
+) -> ReportResult:
+    """Every file of the report under ``stage``: ``stage/report/`` and ``stage/report.html``."""
+    out = stage / "report"
+    out.mkdir()
+    result = ReportResult(html=stage / "report.html")
     for name, text in (
         ("tables.md", to_markdown(tables)),
         ("tables.tex", to_latex(tables, standalone=standalone)),
@@ -170,8 +221,24 @@ def build_report(
         f"Seeds: {', '.join(map(str, config.seeds))}. Oracle columns (†) chose their threshold with the test labels.",
     )
     result.files.append(result.html)
-    result.seconds = time.perf_counter() - t0
     return result
+
+
+def _publish(stage: Path, src: Path) -> None:
+    """Swap the staged report in: the old ``report/`` moves into ``stage`` (so no figure of an earlier selection
+    lingers), the new one and ``report.html`` take their places, and ``stage`` goes with the old one."""
+    if (src / "report").exists():
+        os.replace(src / "report", stage / "previous")
+    os.replace(stage / "report", src / "report")
+    os.replace(stage / "report.html", src / "report.html")
+    shutil.rmtree(stage)
+
+
+def _restore(stage: Path, src: Path) -> None:
+    """After a failure or an interrupt: the previous ``report/`` back in place if it had moved, ``stage`` removed."""
+    if (stage / "previous").exists() and not (src / "report").exists():
+        os.replace(stage / "previous", src / "report")
+    shutil.rmtree(stage, ignore_errors=True)
 
 
 def _rank_statistics(

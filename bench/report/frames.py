@@ -9,6 +9,7 @@ they compute nothing but means over seeds and over series.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -175,6 +176,54 @@ def completeness(metrics: pd.DataFrame, dataset: str | None = None) -> dict[tupl
         if failed:
             out[(str(ds), str(det))] = (ok, ok + failed)
     return out
+
+
+class SeedChoice(NamedTuple):
+    """What :func:`complete_seeds` kept: the records, and per ``(dataset, detector)`` the seeds set aside."""
+
+    metrics: pd.DataFrame
+    left_out: dict[tuple[str, str], dict[int, tuple[int, int]]]  # seed -> (series ok, in all), row kept others
+    partial: dict[tuple[str, str], dict[int, tuple[int, int]]]  # rows where no seed is complete (all kept)
+
+
+def complete_seeds(metrics: pd.DataFrame) -> SeedChoice:
+    """The records over complete seeds only: a row's seeds with failed series are left out where it has a
+    complete seed, so a mean over seeds or its spread never comes from a missing series.
+
+    Which seed is complete is read from the evaluator's ``count`` rows (``series_failed``), which are kept
+    whole (a row's ``(k/n)`` mark still counts every failure). A row with no complete seed keeps all of them
+    (its means are over the series that did not fail) and is listed in ``partial``: it has no spread over seeds.
+    """
+    agg = kind(metrics)
+    counts = metrics[agg == "count"]
+    if counts.empty:
+        return SeedChoice(metrics, {}, {})
+    per_seed = counts.pivot_table(
+        index=["dataset", "detector", "seed"], columns="metric", values="value", aggfunc="sum"
+    ).fillna(0)
+    if "series_failed" not in per_seed:
+        return SeedChoice(metrics, {}, {})
+    ok = per_seed["series_ok"] if "series_ok" in per_seed else pd.Series(0.0, index=per_seed.index)
+    bad: dict[tuple[str, str], dict[int, tuple[int, int]]] = {}
+    for (ds, det, seed), failed in per_seed["series_failed"].items():
+        if failed > 0:
+            n_ok = int(ok[(ds, det, seed)])
+            bad.setdefault((str(ds), str(det)), {})[int(seed)] = (n_ok, n_ok + int(failed))
+    seeds = metrics[agg != "count"].groupby(["dataset", "detector"])["seed"].unique()
+    left_out, partial = {}, {}
+    drop = pd.Series(False, index=metrics.index)
+    for (ds, det), failed_seeds in bad.items():
+        if set(seeds.get((ds, det), ())) - set(failed_seeds):
+            left_out[(ds, det)] = failed_seeds
+            drop |= (metrics.dataset == ds) & (metrics.detector == det) & metrics.seed.isin(list(failed_seeds))
+        else:
+            partial[(ds, det)] = failed_seeds
+    return SeedChoice(metrics[~drop | (agg == "count")], left_out, partial)
+
+
+def seed_note(row: str, seeds: Mapping[int, tuple[int, int]]) -> str:
+    """``lstm: seed 1 (2 of 3 series), seed 4 (0 of 3 series)``: a row's incomplete seeds, for a note."""
+    return f"{row}: " + ", ".join(f"seed {s} ({ok} of {n} series)" for s, (ok, n) in sorted(seeds.items()))
 
 
 def contenders_first(detectors: Iterable[str], baselines: Collection[str]) -> list[str]:

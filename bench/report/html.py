@@ -117,8 +117,14 @@ def _failures(failures: pd.DataFrame | Sequence[Mapping[str, Any]] | None) -> st
     )
 
 
-def _anchor(text: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in text).strip("-").lower()
+def _anchor(text: str, used: set[str]) -> str:
+    """A link target for ``text``, unique on the page (``a/b``, ``a_b`` and ``a:b`` flatten alike: ``-2``, ...)."""
+    base = "".join(ch if ch.isalnum() else "-" for ch in text).strip("-").lower()
+    anchor, k = base, 2
+    while anchor in used:
+        anchor, k = f"{base}-{k}", k + 1
+    used.add(anchor)
+    return anchor
 
 
 def render_html(
@@ -147,8 +153,12 @@ def render_html(
         f'<a href="#failures">Failed tasks ({n_failed})</a><a href="#config">Config and versions</a></nav>',
         '<section id="tables"><h2>Tables</h2>',
     ]
+    table_ids: set[str] = set()
+    series_ids: set[str] = set()
     for t in tables:  # whole-dataset tables in full, group (category) tables folded per dataset
-        html_table = f'<h3 id="table-{_anchor(t.title)}">{escape(t.title)}</h3><div class="scroll">{to_html(t)}</div>'
+        html_table = (
+            f'<h3 id="table-{_anchor(t.title, table_ids)}">{escape(t.title)}</h3><div class="scroll">{to_html(t)}</div>'
+        )
         if t.group is None:
             parts.append(html_table)
         else:
@@ -160,7 +170,7 @@ def render_html(
         parts.append("<p>No series plotted.</p>")
     for i, s in enumerate(series):
         parts.append(
-            f'<details id="series-{_anchor(s.dataset + "-" + s.name)}"{" open" if i < 3 else ""}>'
+            f'<details id="series-{_anchor(s.dataset + "-" + s.name, series_ids)}"{" open" if i < 3 else ""}>'
             f"<summary>{escape(s.dataset)}: {escape(s.name)}</summary>"
         )
         if s.note:

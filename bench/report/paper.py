@@ -10,7 +10,9 @@ and rendered by :mod:`bench.report.render`. How each cell is computed:
   evaluator's aggregates instead;
 - with several seeds: the mean over seeds of that per-seed value ± its
   sample standard deviation (ddof = 1), i.e. the spread over seeds, not
-  over series;
+  over series; only a row's complete seeds count (a seed with failed series
+  is left out, and named in the caption; a row with no complete seed shows
+  no spread), so no spread comes from a missing series;
 - the rank column: each series ranks the detectors by the rank metric
   (per-series values averaged over seeds first; 1 = best, ties share the
   average rank, direction from :attr:`bench.metrics.catalog.Metric.higher_is_better`),
@@ -191,6 +193,8 @@ def build_table(
     marked best; exact row names). ``note`` ends the caption (e.g. the threshold strategy).
     """
     frames.check_frame(metrics)
+    choice = frames.complete_seeds(metrics[metrics.dataset == dataset])
+    metrics = choice.metrics
     subset = None
     if group is not None:
         subset = [s for s in frames.series_names(metrics, dataset) if (groups or {}).get(s) == group]
@@ -206,6 +210,7 @@ def build_table(
         cols.append(Column(rank_metric, "rank"))
     metrics = metrics[(metrics.dataset == dataset) & metrics.metric.isin({c.metric for c in cols})]
     mean, std, rank_notes = _cells(metrics, dataset, cols, dets, subset)
+    std.loc[[det for (_, det) in choice.partial if det in std.index]] = np.nan  # spread would be over series
     series_all = subset or frames.series_names(metrics, dataset)
     notes = [f"{dataset}{'' if group is None else f', {group}'}: {len(series_all)} series."]
     notes += _aggregation_notes(metrics, dataset, cols, subset) + rank_notes
@@ -218,7 +223,7 @@ def build_table(
         n_seeds = pd.concat([n_seeds, pd.Series(0, index=pub.index)])
         if pub_rows:
             notes.append("Rows marked (published) are copied from the benchmark's published scoreboard.")
-    notes += _seed_notes(n_seeds[n_seeds > 0])
+    notes += _seed_notes(n_seeds[n_seeds > 0]) + _incomplete_seed_notes(choice)
     if any(catalog.metric(c.metric).oracle for c in cols):
         notes.append("† oracle: the threshold was chosen with the test labels (an upper bound, not a result).")
     contenders = [d for d in dets if d not in set(baselines)]
@@ -314,6 +319,23 @@ def _seed_notes(n_seeds: pd.Series) -> list[str]:
     return [f"{k} seeds: mean ± sample standard deviation (ddof = 1) over seeds of each seed's value."]
 
 
+def _incomplete_seed_notes(choice: frames.SeedChoice) -> list[str]:
+    notes = []
+    if choice.left_out:
+        rows = "; ".join(frames.seed_note(det, seeds) for (_, det), seeds in choice.left_out.items())
+        notes.append(
+            f"Seeds with failed series are left out of their row (mean ± std over its complete seeds only): {rows}."
+        )
+    partial = {key: seeds for key, seeds in choice.partial.items() if len(seeds) > 1}  # one seed: no spread anyway
+    if partial:
+        rows = "; ".join(frames.seed_note(det, seeds) for (_, det), seeds in partial.items())
+        notes.append(
+            "No seed has every series (values are means over the series that did not fail; "
+            f"no spread over seeds is shown, as it would come from the missing series): {rows}."
+        )
+    return notes
+
+
 def paper_tables(
     metrics: pd.DataFrame,
     columns: Sequence[str | Column] | None = None,
@@ -322,15 +344,19 @@ def paper_tables(
     published: pd.DataFrame | None = None,
     baselines: Collection[str] = SANITY_BASELINES,
     note: str = "",
+    dataset_notes: Mapping[str, str] | None = None,
 ) -> list[PaperTable]:
     """Every table of a run: one per dataset, then one per group of its series (``groups``: name -> group).
 
     A group table with no value at all (NAB's ``artificialNoAnomaly`` has no AUC or F1) is left out.
+    ``dataset_notes``: a sentence for the caption of a dataset's whole-dataset table (e.g. why its published
+    scoreboard is left out).
     """
     out = []
     for dataset in dict.fromkeys(metrics.dataset.astype(str)):
         kw = {"published": published, "baselines": baselines, "note": note}
-        out.append(build_table(metrics, dataset, columns, **kw))  # type: ignore[arg-type]
+        whole = " ".join(t for t in ((dataset_notes or {}).get(dataset, ""), note) if t)
+        out.append(build_table(metrics, dataset, columns, **{**kw, "note": whole}))  # type: ignore[arg-type]
         by_group = frames.group_series(frames.series_names(metrics, dataset), groups or {})
         if len(by_group) > 1:
             kw.pop("published")

@@ -1,9 +1,10 @@
 """The run summary: one row per (dataset, detector), the catalogue's summary columns, as Markdown, CSV, LaTeX and text.
 
-Values are means over seeds of the aggregate each column's metric names in
-the catalogue (:attr:`bench.metrics.catalog.Metric.over_series`: the mean
-over series for per-series metrics, the total over series for compute
-time, the corpus value for corpus-level scores such as NAB's). Oracle
+Values are means over seeds (a row's complete seeds, where it has one) of
+the aggregate each column's metric names in the catalogue
+(:attr:`bench.metrics.catalog.Metric.over_series`: the mean over series for
+per-series metrics, the total over series for compute time, the corpus
+value for corpus-level scores such as NAB's). Oracle
 columns are marked ``†``. Whether a row is a published one and how many of
 its series have results are columns of their own (``source``,
 ``series_ok``, ``series_total``); the printed label (``lstm (57/58)``,
@@ -22,7 +23,7 @@ import pandas as pd
 from bench.metrics import catalog
 from bench.metrics.records import kind, upgrade
 from bench.metrics.thresholds import ThresholdStrategy
-from bench.report import textable
+from bench.report import frames, textable
 from bench.results import write_frame, write_text
 
 ROW_COLUMNS = ("dataset", "detector", "source", "series_ok", "series_total")
@@ -30,8 +31,12 @@ ROW_COLUMNS = ("dataset", "detector", "source", "series_ok", "series_total")
 
 
 def summary_table(metrics: pd.DataFrame, published: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Wide table from long-form records; ``published`` rows (dataset, detector, metric, value) appended."""
-    metrics = upgrade(metrics)
+    """Wide table from long-form records; ``published`` rows (dataset, detector, metric, value) appended.
+
+    A row's seeds with failed series are left out where it has a complete seed
+    (:func:`bench.report.frames.complete_seeds`); ``seeds`` counts the seeds kept.
+    """
+    metrics = frames.complete_seeds(upgrade(metrics)).metrics
     columns = catalog.summary_columns()
     agg = kind(metrics)
     picked = metrics[
@@ -113,10 +118,12 @@ def notes(strategy: ThresholdStrategy, table: pd.DataFrame) -> str:
     )
     corpus = [catalog.header(m.name) for m in catalog.summary_columns() if m.over_series == "corpus"]
     shown = [c for c in corpus if c in table.columns]
-    if shown or (table.source == "published").any():
+    published = (table.source == "published").any()
+    if shown or published:
         text += (
             f"{', '.join(shown) or 'Corpus'} columns are corpus-level scores (NAB's normalised scores: null "
-            "detector = 0, perfect = 100); rows marked (published) are the benchmark's published scoreboard. "
+            "detector = 0, perfect = 100)"
+            + ("; rows marked (published) are the benchmark's published scoreboard. " if published else ". ")
         )
     totals = [catalog.header(m.name) for m in catalog.summary_columns() if m.over_series == "total"]
     return text + f"{' / '.join(totals)}: total seconds over all series."
@@ -128,16 +135,23 @@ def write_summary(
     strategy: ThresholdStrategy,
     failed: Sequence[Any] = (),
     incomplete: Sequence[str] = (),
+    more_notes: Sequence[str] = (),
 ) -> None:
     """``summary.md`` (with notes and failed tasks), ``summary.csv`` and ``summary.tex`` in ``root``.
 
     ``failed``: records of the failed tasks (``detector``, ``seed``, ``dataset``, ``series``, ``error``);
-    ``incomplete`` lists the rows with failed series (marked ``row (k/n)`` in the table).
+    ``incomplete`` lists the rows with failed series (marked ``row (k/n)`` in the table); ``more_notes``:
+    sentences added to the notes (e.g. why a published scoreboard is left out).
     """
     text_cells = text_table(table)
-    text = "# Summary\n\n" + textable.to_markdown(text_cells) + "\n" + notes(strategy, table) + "\n"
+    text = "# Summary\n\n" + textable.to_markdown(text_cells) + "\n" + " ".join([notes(strategy, table), *more_notes])
+    text += "\n"
     if incomplete:
-        text += "\nRows marked (k/n) are means over the k series that did not fail: " + "; ".join(incomplete) + ".\n"
+        text += (
+            "\nRows marked (k/n) have failed tasks (k of n series results, over all seeds). A row's seeds with "
+            "failed series are left out where it has a complete seed (the seeds column counts those kept); "
+            "a row without one shows means over the series that did not fail: " + "; ".join(incomplete) + ".\n"
+        )
     if failed:
         text += f"\n## Failed tasks ({len(failed)})\n\n" + "".join(
             f"- {_get(r, 'detector')} seed={_get(r, 'seed')} {_get(r, 'dataset')}/{_get(r, 'series')}: "
