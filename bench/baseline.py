@@ -19,10 +19,10 @@ from typing import Any
 import pandas as pd
 
 from bench.config import RunConfig
-from bench.errors import DataError, OutputError
+from bench.errors import DataError, OutputError, ParameterError
 from bench.metrics import catalog
 from bench.metrics.records import COLUMNS, LEGACY_COLUMNS, kind, upgrade
-from bench.results import RunStore, read_metrics, write_text
+from bench.results import RunStore, read_metrics, safe_component, write_text
 
 FORMAT = 2
 """Format 2 has the ``aggregate`` column; format 1 files (aggregates named ``(corpus)`` in ``series``) are read."""
@@ -48,9 +48,26 @@ def baseline_records(metrics: pd.DataFrame, wanted: tuple[str, ...] | None = Non
 
 
 def save_baseline(
-    run_dir: Path, name: str, folder: Path = Path("baselines"), metrics: tuple[str, ...] | None = None
+    run_dir: Path,
+    name: str,
+    folder: Path = Path("baselines"),
+    metrics: tuple[str, ...] | None = None,
+    *,
+    overwrite: bool = False,
 ) -> Path:
-    """Write ``folder/NAME.json`` from a finished run folder; returns its path."""
+    """Write ``folder/NAME.json`` from a finished run folder; returns its path.
+
+    ``NAME`` is one plain file name (it cannot leave ``folder``); an existing file is replaced only with
+    ``overwrite``.
+    """
+    if safe_component(name) != name:
+        raise ParameterError(
+            f"Baseline name {name!r} is not a plain file name; use letters, digits and . _ + = , - only "
+            "(e.g. yahoo-synth-lstm), and --dir to choose the folder."
+        )
+    path = Path(folder) / f"{name}.json"
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path} already exists; pass --overwrite to replace it, or choose another NAME.")
     store = RunStore(run_dir)
     saved = store.config()
     if saved is None or not (store.root / "metrics.csv").exists():
@@ -78,7 +95,6 @@ def save_baseline(
         for r in records.itertuples()
     ]
     text = lines + ',\n  "records": [\n    ' + ",\n    ".join(rows) + "\n  ]\n}\n"
-    path = folder / f"{name}.json"
     write_text(path, text)
     return path
 

@@ -174,7 +174,7 @@ def cmd_baseline_save(args: argparse.Namespace) -> int:
     from bench.experiment import split_list
 
     metrics = tuple(split_list(args.metric)) if args.metric else None
-    path = save_baseline(Path(args.run_dir), args.name, Path(args.dir), metrics)
+    path = save_baseline(Path(args.run_dir), args.name, Path(args.dir), metrics, overwrite=args.overwrite)
     print(f"Baseline written: {path} (check it with: python -m bench check {path})")
     return EXIT_OK
 

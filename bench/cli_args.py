@@ -191,8 +191,9 @@ def _add_gates(sub: Any, common: argparse.ArgumentParser) -> None:
     bl_sub = bl.add_subparsers(dest="action", metavar="ACTION", required=True)
     save = bl_sub.add_parser("save", parents=[common], help="write baselines/NAME.json from a run folder")
     save.add_argument("run_dir", metavar="RUN_DIR")
-    save.add_argument("name", metavar="NAME")
+    save.add_argument("name", metavar="NAME", help="a plain file name (letters, digits, . _ + = , -)")
     save.add_argument("--dir", default="baselines", help="where to write it (default: baselines)")
+    save.add_argument("--overwrite", action="store_true", help="replace an existing NAME.json")
     save.add_argument("--metric", help="metrics to keep, comma-separated (default: the gated headline set)")
     save.set_defaults(handler="baseline_save")
 
