@@ -5,12 +5,14 @@
 (its saved ``RunConfig``) and compares the fresh values with the committed
 ones through the regression gate (:mod:`bench.compare`). The file holds one
 metric record per line, so a change shows up in a diff as the lines of the
-values that moved.
+values that moved. A file that is not exactly what :func:`save_baseline`
+writes is refused, naming the file, the record's line and what is wrong.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,7 +23,7 @@ import pandas as pd
 from bench.config import RunConfig
 from bench.errors import DataError, OutputError, ParameterError
 from bench.metrics import catalog
-from bench.metrics.records import COLUMNS, LEGACY_COLUMNS, kind, upgrade
+from bench.metrics.records import COLUMNS, KINDS, LEGACY_COLUMNS, kind, upgrade
 from bench.results import RunStore, read_metrics, safe_component, write_text
 
 FORMAT = 2
@@ -100,18 +102,78 @@ def save_baseline(
 
 
 def read_baseline(path: Path) -> Baseline:
-    """Read a baseline file (:func:`save_baseline`), with a clear error for anything else."""
+    """Read a baseline file (:func:`save_baseline`); anything else or anything tampered with is a
+    :class:`DataError` naming the file, the record's line and what is wrong."""
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
+        doc = json.loads(text)
     except OSError as exc:
         raise DataError(f"Cannot read baseline {path}: {exc.strerror or exc}.") from None
     except ValueError as exc:
         raise DataError(f"{path} is not valid JSON: {exc}.") from None
-    if not isinstance(doc, dict) or doc.get("format") not in (1, FORMAT) or "records" not in doc:
+    fmt = doc.get("format") if isinstance(doc, dict) else None
+    if type(fmt) is not int or fmt not in (1, FORMAT) or "records" not in doc:
         raise DataError(f"{path} is not a bench baseline file (written by 'bench baseline save').")
-    columns = doc.get("columns", COLUMNS if doc["format"] == FORMAT else LEGACY_COLUMNS)
-    frame = upgrade(pd.DataFrame(doc["records"], columns=columns))
-    return Baseline(str(doc.get("name", Path(path).stem)), RunConfig.from_dict(doc["config"]), frame, doc)
+    expected = COLUMNS if fmt >= 2 else LEGACY_COLUMNS
+    if doc.get("columns", expected) != expected:
+        raise DataError(f"{path}: 'columns' must be {expected} in a format {fmt} file; got {doc['columns']!r}.")
+    name = doc.get("name", Path(path).stem)
+    if not isinstance(name, str):
+        raise DataError(f"{path}: 'name' must be a string; got {name!r}.")
+    if not isinstance(doc.get("config"), dict):
+        raise DataError(f"{path}: no 'config' section (the run it describes); write it with 'bench baseline save'.")
+    try:
+        config = RunConfig.from_dict(doc["config"])
+    except (ValueError, TypeError, LookupError, AttributeError) as exc:
+        raise DataError(f"{path}: its config cannot be read: {exc}") from None
+    frame = upgrade(pd.DataFrame(_records(Path(path), text, doc["records"], expected), columns=expected))
+    return Baseline(name, config, frame, doc)
+
+
+def _records(path: Path, text: str, records: Any, columns: list[str]) -> list[list[Any]]:
+    """The records, each checked: its number of fields, each field's type, a known metric, a key of its own."""
+    if not isinstance(records, list):
+        raise DataError(f"{path}: 'records' must be a list of records; got {str(records)[:40]!r}.")
+    lines = _record_lines(text, len(records))
+    known = catalog.all_metrics()
+    seen: dict[tuple[Any, ...], int] = {}
+    for i, rec in enumerate(records):
+        where = f"{path}: " + (f"line {lines[i]}: " if lines else "") + f"record {i + 1}"
+        if not isinstance(rec, list) or len(rec) != len(columns):
+            got = f"{len(rec)} fields" if isinstance(rec, list) else f"no list of fields ({rec!r})"
+            raise DataError(f"{where} has {got}; expected {len(columns)} ({', '.join(columns)}).")
+        row = dict(zip(columns, rec, strict=True))
+        for col in ("dataset", "series", "aggregate", "detector", "metric"):
+            if col in row and not isinstance(row[col], str):
+                raise DataError(f"{where}: {col} {row[col]!r} is not a string.")
+        if type(row["seed"]) is not int:
+            raise DataError(f"{where}: seed {row['seed']!r} is not an integer.")
+        value = row["value"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            raise DataError(f"{where}: value {value!r} is not a number (a baseline keeps defined values only).")
+        if row.get("aggregate", "") not in KINDS:
+            raise DataError(f"{where}: unknown aggregate {row['aggregate']!r}; expected one of {KINDS}.")
+        if row["metric"] not in known:
+            raise DataError(f"{where}: unknown metric {row['metric']!r} (see 'bench list').")
+        key = tuple(rec[:-1])
+        if key in seen:
+            j = seen[key]
+            raise DataError(
+                f"{where} repeats record {j + 1}'s key {list(key)} with value {value!r} "
+                f"(record {j + 1} has {records[j][-1]!r}); keep one."
+            )
+        seen[key] = i
+    return records
+
+
+def _record_lines(text: str, n: int) -> list[int]:
+    """The line of each record in a file laid out as :func:`save_baseline` writes it (one a line), else []."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.lstrip().startswith('"records"')), None)
+    if start is None:
+        return []
+    found = [i + 1 for i, line in enumerate(lines[start + 1 :], start + 1) if line.lstrip().startswith("[")]
+    return found if len(found) == n else []
 
 
 def load_metrics(path: Path) -> pd.DataFrame:
