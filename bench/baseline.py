@@ -5,8 +5,11 @@
 (its saved ``RunConfig``) and compares the fresh values with the committed
 ones through the regression gate (:mod:`bench.compare`). The file holds one
 metric record per line, so a change shows up in a diff as the lines of the
-values that moved. A file that is not exactly what :func:`save_baseline`
-writes is refused, naming the file, the record's line and what is wrong.
+values that moved, and the run's provenance (its rows' resolved parameters and
+code versions, its series' fingerprints: :mod:`bench.provenance`), so a
+comparison can tell when the two sides did not measure the same thing. A file
+that is not exactly what :func:`save_baseline` writes is refused, naming the
+file, the record's line and what is wrong.
 """
 
 from __future__ import annotations
@@ -24,10 +27,13 @@ from bench.config import RunConfig
 from bench.errors import DataError, OutputError, ParameterError
 from bench.metrics import catalog
 from bench.metrics.records import COLUMNS, KINDS, LEGACY_COLUMNS, kind, upgrade
+from bench.provenance import Provenance, from_saved, of_folder
 from bench.results import RunStore, read_metrics, safe_component, write_text
 
-FORMAT = 2
-"""Format 2 has the ``aggregate`` column; format 1 files (aggregates named ``(corpus)`` in ``series``) are read."""
+FORMAT = 3
+"""Format 3 adds the run's provenance (its ``resolved`` rows and its series' ``data`` fingerprints, as in its
+``config.json``). Formats 2 (the ``aggregate`` column, no provenance) and 1 (aggregates named ``(corpus)`` in
+``series``) are still read."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class Baseline:
     config: RunConfig
     metrics: pd.DataFrame
     saved: dict[str, Any]
+    provenance: Provenance
 
 
 def baseline_records(metrics: pd.DataFrame, wanted: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -82,6 +89,12 @@ def save_baseline(
         wanted = ", ".join(metrics or catalog.gated())
         raise DataError(f"{run_dir} has none of the metrics {wanted}; choose others with --metric.")
     session = (saved.get("sessions") or [{}])[-1]
+    measured = of_folder(store.root)  # checks the run's provenance records before they are copied
+    provenance: dict[str, Any] = {}
+    if measured.rows is not None:
+        provenance["resolved"] = saved["resolved"]
+    if measured.data is not None:  # the fingerprints only: no local file paths in a committed file
+        provenance["data"] = {k: {"fingerprint": fp} for k, fp in measured.data.items()}
     head = {
         "format": FORMAT,
         "name": name,
@@ -89,6 +102,7 @@ def save_baseline(
         "check": f"python -m bench check {folder / (name + '.json')}",
         "environment": {k: session.get(k) for k in ("python", "machine", "packages", "git_commit")},
         "config": config.to_dict(),
+        **provenance,
         "columns": COLUMNS,
     }
     lines = json.dumps(head, indent=2, allow_nan=False)[:-2]  # reopen the object for the records
@@ -112,7 +126,7 @@ def read_baseline(path: Path) -> Baseline:
     except ValueError as exc:
         raise DataError(f"{path} is not valid JSON: {exc}.") from None
     fmt = doc.get("format") if isinstance(doc, dict) else None
-    if type(fmt) is not int or fmt not in (1, FORMAT) or "records" not in doc:
+    if type(fmt) is not int or fmt not in (1, 2, FORMAT) or "records" not in doc:
         raise DataError(f"{path} is not a bench baseline file (written by 'bench baseline save').")
     expected = COLUMNS if fmt >= 2 else LEGACY_COLUMNS
     if doc.get("columns", expected) != expected:
@@ -127,7 +141,7 @@ def read_baseline(path: Path) -> Baseline:
     except (ValueError, TypeError, LookupError, AttributeError) as exc:
         raise DataError(f"{path}: its config cannot be read: {exc}") from None
     frame = upgrade(pd.DataFrame(_records(Path(path), text, doc["records"], expected), columns=expected))
-    return Baseline(name, config, frame, doc)
+    return Baseline(name, config, frame, doc, from_saved(str(path), config, doc))
 
 
 def _records(path: Path, text: str, records: Any, columns: list[str]) -> list[list[Any]]:
@@ -176,12 +190,14 @@ def _record_lines(text: str, n: int) -> list[int]:
     return found if len(found) == n else []
 
 
-def load_metrics(path: Path) -> pd.DataFrame:
-    """A side of a comparison: a run folder, an evaluation folder, a ``metrics.csv`` or a baseline file."""
+def load_side(path: Path) -> tuple[pd.DataFrame, Provenance]:
+    """A side of a comparison and what it measured: a run folder, an evaluation folder, a ``metrics.csv`` or a
+    baseline file."""
     path = Path(path)
     if path.is_file() and path.suffix == ".json":
-        return read_baseline(path).metrics
+        baseline = read_baseline(path)
+        return baseline.metrics, baseline.provenance
     target = path / "metrics.csv" if path.is_dir() else path
     if not target.exists():
         raise DataError(f"{path} is neither a run folder (with metrics.csv) nor a baseline file (.json).")
-    return read_metrics(target)
+    return read_metrics(target), of_folder(path)
