@@ -2,23 +2,29 @@
 
 :mod:`bench.compare` compares two metric frames; this module gets the frames
 (from run folders, evaluation folders or baseline files, or from a fresh run
-of a baseline's config) and decides which metrics a check gates.
+of a baseline's config) with what each side measured, refuses sides that
+measured different things (:func:`bench.provenance.gate`), and decides which
+metrics a check gates.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bench.baseline import Baseline, load_metrics, read_baseline
+from bench.baseline import Baseline, load_side, read_baseline
 from bench.compare import Comparison, compare
 from bench.errors import ParameterError
 from bench.finish import RunResult
 from bench.metrics import catalog
 from bench.pipeline import RunOptions, run
+from bench.provenance import Provenance, gate, of_folder
 from bench.results import RunStore
+
+CHECK_TESTS = {"code": "what check tests (the current code against the committed values)"}
+"""A check re-runs the baseline's config with the current code: other code versions are its point, not an error."""
 
 
 def compare_saved(
@@ -28,9 +34,28 @@ def compare_saved(
     metrics: Sequence[str] | None = None,
     tolerance: float = 0.01,
     all_metrics: bool = False,
+    allow: Collection[str] = (),
 ) -> Comparison:
-    """Compare two saved results (run folders, evaluation folders, ``metrics.csv`` files or baseline files)."""
-    return compare(load_metrics(base), load_metrics(new), metrics=metrics, tolerance=tolerance, all_metrics=all_metrics)
+    """Compare two saved results (run folders, evaluation folders, ``metrics.csv`` files or baseline files).
+
+    Sides that differ in data, threshold, metric families, a row's parameters or its code version are refused
+    (:class:`~bench.errors.DataError`) unless that category is in ``allow`` (:func:`bench.provenance.gate`).
+    """
+    (b_metrics, b_prov), (n_metrics, n_prov) = load_side(base), load_side(new)
+    result = compare(b_metrics, n_metrics, metrics=metrics, tolerance=tolerance, all_metrics=all_metrics)
+    return _with_header(result, b_prov, n_prov, allow)
+
+
+def _with_header(
+    result: Comparison,
+    base: Provenance,
+    new: Provenance,
+    allow: Collection[str],
+    expected: dict[str, str] | None = None,
+) -> Comparison:
+    """``result`` with the header :func:`bench.provenance.gate` gives (which refuses sides that differ)."""
+    detectors = dict.fromkeys(result.table.detector.astype(str))
+    return replace(result, header=tuple(gate(base, new, detectors, allow=allow, expected=expected)))
 
 
 def gated_metrics(kept: Iterable[str]) -> tuple[str, ...]:
@@ -65,19 +90,22 @@ def check_baseline(
     out: Path | None = None,
     data_dir: str | None = None,
     tolerance: float = 0.01,
+    allow: Collection[str] = (),
 ) -> CheckResult:
     """Re-run the run a baseline file describes (its saved config) and compare it with the committed values.
 
     The fresh run goes to ``out`` (default: a temporary folder, removed
     afterwards). A fresh run with failed tasks cannot be checked
-    (:class:`~bench.errors.ParameterError`).
+    (:class:`~bench.errors.ParameterError`). Other code versions are what a check tests (said in the header);
+    other data or parameters (this machine's data, a changed default) are refused unless in ``allow``.
     """
     baseline = read_baseline(Path(path))
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
         store = RunStore(out if out is not None else Path(tmp) / "run")
         result = run(baseline.config, store, options, data_dir=data_dir, command=f"check {path}")
+        fresh = of_folder(store.root, label=str(out) if out is not None else "the fresh run")
     if result.failed:
         raise ParameterError(f"{len(result.failed)} task(s) failed; the baseline cannot be checked (see above).")
     gated = gated_metrics(baseline.metrics.metric)
     comparison = compare(baseline.metrics, result.metrics, metrics=gated, tolerance=tolerance)
-    return CheckResult(baseline, result, comparison)
+    return CheckResult(baseline, result, _with_header(comparison, baseline.provenance, fresh, allow, CHECK_TESTS))

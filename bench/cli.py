@@ -160,10 +160,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from bench.check import compare_saved
     from bench.compare import to_text
     from bench.experiment import split_list
+    from bench.provenance import parse_allowed
 
     metrics = split_list(args.metric) if args.metric else None
+    allow = parse_allowed(args.allow_different)
     result = compare_saved(
-        Path(args.base), Path(args.new), metrics=metrics, tolerance=args.tolerance, all_metrics=args.all
+        Path(args.base), Path(args.new), metrics=metrics, tolerance=args.tolerance, all_metrics=args.all, allow=allow
     )
     print(to_text(result, markdown=args.markdown), end="")
     return result.exit_code
@@ -174,7 +176,7 @@ def cmd_baseline_save(args: argparse.Namespace) -> int:
     from bench.experiment import split_list
 
     metrics = tuple(split_list(args.metric)) if args.metric else None
-    path = save_baseline(Path(args.run_dir), args.name, Path(args.dir), metrics)
+    path = save_baseline(Path(args.run_dir), args.name, Path(args.dir), metrics, overwrite=args.overwrite)
     print(f"Baseline written: {path} (check it with: python -m bench check {path})")
     return EXIT_OK
 
@@ -182,10 +184,12 @@ def cmd_baseline_save(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from bench.check import check_baseline
     from bench.compare import to_text
+    from bench.provenance import parse_allowed
 
     out = Path(args.out) if args.out else None
+    allow = parse_allowed(args.allow_different)
     checked = check_baseline(
-        args.baseline, options_from_args(args), out=out, data_dir=args.data_dir, tolerance=args.tolerance
+        args.baseline, options_from_args(args), out=out, data_dir=args.data_dir, tolerance=args.tolerance, allow=allow
     )
     print(to_text(checked.comparison, markdown=args.markdown), end="")
     verdict = "identical to" if checked.identical else "differs from"

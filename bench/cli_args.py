@@ -170,6 +170,16 @@ def _add_evaluate_and_report(sub: Any, common: argparse.ArgumentParser) -> None:
     rep.set_defaults(handler="report")
 
 
+def _allow_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-different",
+        metavar="CATEGORIES",
+        help="compare even though the two sides differ in these, comma-separated: data (series fingerprints), "
+        "threshold, metrics (metric families), params (a row's parameters), code (a row's code version); "
+        "the error that refuses a comparison names the ones to add, and the header lists them",
+    )
+
+
 def _add_gates(sub: Any, common: argparse.ArgumentParser) -> None:
     """``compare``, ``baseline save`` and ``check``: the regression gates."""
     cmp = sub.add_parser(
@@ -177,7 +187,9 @@ def _add_gates(sub: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="the regression gate: exit 1 when a metric of NEW dropped below BASE by more than --tolerance",
         description="Compare two runs (run folders, evaluation folders or baseline .json files) per dataset, "
-        "detector and metric. Exit 0: no regression; 1: a gated metric regressed; 2: the runs cannot be compared.",
+        "detector and metric. Exit 0: no regression; 1: a gated metric regressed; 2: the runs cannot be compared "
+        "(other datasets, series, detectors or metrics; other data, threshold, metric families, a row's parameters "
+        "or code version unless --allow-different says so).",
     )
     cmp.add_argument("base", metavar="BASE", help="run folder or baselines/NAME.json")
     cmp.add_argument("new", metavar="NEW", help="run folder or baselines/NAME.json")
@@ -187,14 +199,16 @@ def _add_gates(sub: Any, common: argparse.ArgumentParser) -> None:
     cmp.add_argument("--tolerance", type=float, default=0.01, help="allowed drop, absolute (default: 0.01)")
     cmp.add_argument("--all", action="store_true", help="also show (ungated) every other metric both runs have")
     cmp.add_argument("--markdown", action="store_true", help="print a Markdown table (for a pull request)")
+    _allow_flag(cmp)
     cmp.set_defaults(handler="compare")
 
     bl = sub.add_parser("baseline", parents=[common], help="save a run as a committed baseline")
     bl_sub = bl.add_subparsers(dest="action", metavar="ACTION", required=True)
     save = bl_sub.add_parser("save", parents=[common], help="write baselines/NAME.json from a run folder")
     save.add_argument("run_dir", metavar="RUN_DIR")
-    save.add_argument("name", metavar="NAME")
+    save.add_argument("name", metavar="NAME", help="a plain file name (letters, digits, . _ + = , -)")
     save.add_argument("--dir", default="baselines", help="where to write it (default: baselines)")
+    save.add_argument("--overwrite", action="store_true", help="replace an existing NAME.json")
     save.add_argument("--metric", help="metrics to keep, comma-separated (default: the gated headline set)")
     save.set_defaults(handler="baseline_save")
 
@@ -208,6 +222,7 @@ def _add_gates(sub: Any, common: argparse.ArgumentParser) -> None:
     chk.add_argument("--out", help="keep the fresh run in this folder (default: a temporary folder)")
     chk.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     chk.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    _allow_flag(chk)
     chk.set_defaults(handler="check")
 
 

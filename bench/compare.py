@@ -50,13 +50,18 @@ RESULT_COLUMNS = (
 
 @dataclass(frozen=True)
 class Comparison:
-    """The outcome of :func:`compare`; ``table`` has one row per (dataset, detector, metric), :data:`RESULT_COLUMNS`."""
+    """The outcome of :func:`compare`; ``table`` has one row per (dataset, detector, metric), :data:`RESULT_COLUMNS`.
+
+    ``header`` holds what the caller knows about the two sides beyond their values (what they were allowed to
+    differ in, what could not be checked: :func:`bench.provenance.gate`), printed under the summary line.
+    """
 
     table: pd.DataFrame
     gated: tuple[str, ...]
     tolerance: float
     alpha: float
     notes: list[str] = field(default_factory=list)
+    header: tuple[str, ...] = ()
 
     @property
     def regressions(self) -> pd.DataFrame:
@@ -257,4 +262,4 @@ def to_text(comparison: Comparison, *, markdown: bool = False) -> str:
         widths = [max(len(str(x)) for x in col) for col in zip(head, *cells, strict=True)]
         fmt = lambda row: "  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip()  # noqa: E731
         lines = [fmt(head), "  ".join("-" * w for w in widths)] + [fmt(c) for c in cells]
-    return "\n".join([summary, "", *lines, "", *comparison.notes]).rstrip() + "\n"
+    return "\n".join([summary, *comparison.header, "", *lines, "", *comparison.notes]).rstrip() + "\n"

@@ -99,7 +99,7 @@ def test_baseline_save_then_check_passes_and_fails_after_a_detector_change(
     lines = path.read_text().splitlines()
     assert any(line.strip().startswith('["tiny", "s0", "", "zscore", 0, "auc_pr",') for line in lines)  # one a line
     doc = json.loads(path.read_text())
-    assert doc["config"]["detectors"][0]["name"] == "zscore" and doc["format"] == 2
+    assert doc["config"]["detectors"][0]["name"] == "zscore" and doc["format"] == 3
     capsys.readouterr()
     assert main(["check", str(path), "-q"]) == 0
     assert "identical to the committed values" in capsys.readouterr().out
