@@ -26,6 +26,9 @@ from bench.results import RunStore
 CHECK_TESTS = {"code": "what check tests (the current code against the committed values)"}
 """A check re-runs the baseline's config with the current code: other code versions are its point, not an error."""
 
+COMPARE_MEASURES = {"code": "what a comparison before and after a code change measures"}
+"""``compare`` is the regression gate of a code change: other code versions are said in the header, never refused."""
+
 
 def compare_saved(
     base: Path,
@@ -38,12 +41,13 @@ def compare_saved(
 ) -> Comparison:
     """Compare two saved results (run folders, evaluation folders, ``metrics.csv`` files or baseline files).
 
-    Sides that differ in data, threshold, metric families, a row's parameters or its code version are refused
-    (:class:`~bench.errors.DataError`) unless that category is in ``allow`` (:func:`bench.provenance.gate`).
+    Sides that differ in data, threshold, metric families or a row's parameters are refused
+    (:class:`~bench.errors.DataError`) unless that category is in ``allow`` (:func:`bench.provenance.gate`);
+    other code versions are the point of a regression gate and are said in the header.
     """
     (b_metrics, b_prov), (n_metrics, n_prov) = load_side(base), load_side(new)
     result = compare(b_metrics, n_metrics, metrics=metrics, tolerance=tolerance, all_metrics=all_metrics)
-    return _with_header(result, b_prov, n_prov, allow)
+    return _with_header(result, b_prov, n_prov, allow, COMPARE_MEASURES)
 
 
 def _with_header(

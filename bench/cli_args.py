@@ -175,7 +175,8 @@ def _allow_flag(p: argparse.ArgumentParser) -> None:
         "--allow-different",
         metavar="CATEGORIES",
         help="compare even though the two sides differ in these, comma-separated: data (series fingerprints), "
-        "threshold, metrics (metric families), params (a row's parameters), code (a row's code version); "
+        "threshold, metrics (metric families), params (a row's parameters); other code versions are "
+        "named in the header and never refused; "
         "the error that refuses a comparison names the ones to add, and the header lists them",
     )
 
@@ -188,8 +189,8 @@ def _add_gates(sub: Any, common: argparse.ArgumentParser) -> None:
         help="the regression gate: exit 1 when a metric of NEW dropped below BASE by more than --tolerance",
         description="Compare two runs (run folders, evaluation folders or baseline .json files) per dataset, "
         "detector and metric. Exit 0: no regression; 1: a gated metric regressed; 2: the runs cannot be compared "
-        "(other datasets, series, detectors or metrics; other data, threshold, metric families, a row's parameters "
-        "or code version unless --allow-different says so).",
+        "(other datasets, series, detectors or metrics; other data, threshold, metric families or a row's "
+        "parameters unless --allow-different says so). Other code versions are named in the header.",
     )
     cmp.add_argument("base", metavar="BASE", help="run folder or baselines/NAME.json")
     cmp.add_argument("new", metavar="NEW", help="run folder or baselines/NAME.json")

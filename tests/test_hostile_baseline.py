@@ -110,11 +110,24 @@ def test_17_4_compare_names_every_category_that_differs(runs: dict[str, Path], t
     config = json.loads((new / "config.json").read_text())
     config["resolved"][0]["code_version"] = "0" * 16
     (new / "config.json").write_text(json.dumps(config))
+    config["resolved"][0]["params"]["window_size"] = 7
+    (new / "config.json").write_text(json.dumps(config))
     assert main(["compare", str(runs["base"]), str(new)]) == 2
-    assert "--allow-different data,code" in _err(capsys)
-    assert main(["compare", str(runs["base"]), str(new), "--allow-different", "code"]) == 2
+    assert "--allow-different data,params" in _err(capsys)
+    assert main(["compare", str(runs["base"]), str(new), "--allow-different", "params"]) == 2
     assert "--allow-different data" in _err(capsys)
-    assert main(["compare", str(runs["base"]), str(new), "--allow-different", "data,code"]) in (0, 1)
+    assert main(["compare", str(runs["base"]), str(new), "--allow-different", "data,params"]) in (0, 1)
+
+
+def test_17_4_compare_says_other_code_versions_without_refusing(runs: dict[str, Path], tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """compare is the gate of a code change: a new code version is said in the header, never refused."""
+    new = tmp_path / "new"
+    shutil.copytree(runs["base"], new)
+    config = json.loads((new / "config.json").read_text())
+    config["resolved"][0]["code_version"] = "0" * 16
+    (new / "config.json").write_text(json.dumps(config))
+    assert main(["compare", str(runs["base"]), str(new)]) == 0
+    assert "Different code versions (what a comparison before and after a code change measures)" in capsys.readouterr().out
 
 
 def test_17_4_allow_different_takes_only_known_categories(runs: dict[str, Path], capsys) -> None:  # type: ignore[no-untyped-def]
