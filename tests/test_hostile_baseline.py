@@ -127,7 +127,8 @@ def test_17_4_compare_says_other_code_versions_without_refusing(runs: dict[str, 
     config["resolved"][0]["code_version"] = "0" * 16
     (new / "config.json").write_text(json.dumps(config))
     assert main(["compare", str(runs["base"]), str(new)]) == 0
-    assert "Different code versions (what a comparison before and after a code change measures)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Different code versions (what a comparison before and after a code change measures)" in out
 
 
 def test_17_4_allow_different_takes_only_known_categories(runs: dict[str, Path], capsys) -> None:  # type: ignore[no-untyped-def]
