@@ -140,7 +140,8 @@ def test_an_alias_with_special_characters_gives_intact_markdown_and_compiling_la
     _csv(data / "s.csv", seed=0)
     cfg = tmp_path / "exp.toml"
     cfg.write_text(
-        f'baselines = false\n\n[[detector]]\nname = "zscore"\nalias = "R&D #1 | x"\n\n[[dataset]]\nname = "csv:{data}"\n'
+        'baselines = false\n\n[[detector]]\nname = "zscore"\nalias = "R&D #1 | x"\n\n'
+        f'[[dataset]]\nname = "csv:{data}"\n'
     )
     run = tmp_path / "run"
     assert main(["run", "--config", str(cfg), "--out", str(run), "-q", "--plots", "none"]) == 0
