@@ -226,6 +226,7 @@ def evaluate_run(
                 "config": config.to_dict(),
                 "environment": environment(),
             },
+            root=store.root,
         )
     result.out = out
     return result
