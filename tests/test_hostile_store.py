@@ -99,7 +99,7 @@ def _same_times(name: str, labels: list[int]) -> Series:
 def test_17_5_label_column_refuses_a_swap_when_no_values_are_given(tmp_path: Path) -> None:
     series = [_same_times("cat/one", [0, 0, 1, 1, 0, 0]), _same_times("cat/two", [0, 0, 0, 0, 1, 0])]
     (tmp_path / "cat").mkdir()
-    for s, other in zip(series, series[::-1]):  # each file holds the other series' rows
+    for s, other in zip(series, series[::-1], strict=True):  # each file holds the other series' rows
         frame = pd.DataFrame(
             {"timestamp": pd.to_datetime(s.timestamps), "anomaly_score": np.arange(6.0), "label": other.labels}
         )
