@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -198,7 +198,7 @@ def write_frame(path: Path, frame: pd.DataFrame, *, root: Path | None = None) ->
 
 
 def read_metrics(path: Path) -> pd.DataFrame:
-    """Read a run's ``metrics.csv``, refusing one that is incomplete (:func:`check_complete`).
+    """Read a run's ``metrics.csv``, refusing one that was cut short (:func:`check_complete`).
 
     Use this rather than a bare ``pd.read_csv``: pandas reads the detector
     name ``null`` (the null sanity baseline) as a missing value by default.
@@ -207,38 +207,47 @@ def read_metrics(path: Path) -> pd.DataFrame:
     """
     from bench.metrics.records import upgrade
 
+    path = Path(path)
     try:
-        data = Path(path).read_bytes()
+        data = path.read_bytes()
     except OSError as exc:
         raise DataError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
-    frame = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values={"value": ["", "nan", "NaN"]})
+    if not data.endswith(b"\n"):  # every line the evaluator writes ends with one
+        _incomplete(path, "its last line is cut")
+    try:
+        frame = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values={"value": ["", "nan", "NaN"]})
+    except ValueError as exc:
+        raise DataError(f"{path} is not a valid CSV table: {exc}.") from exc
     frame = upgrade(frame)
-    check_complete(path, data, frame)
+    check_complete(path, frame)
     return frame
 
 
-def check_complete(path: Path, data: bytes, frame: pd.DataFrame) -> None:
-    """Refuse a truncated ``metrics.csv``: it ends with a newline, and every (dataset, detector, seed) has both counts.
+def check_complete(path: Path, frame: pd.DataFrame) -> None:
+    """Refuse a ``metrics.csv`` cut at a line: every (dataset, detector, seed) in it must have both count rows.
 
     The evaluator writes the ``count`` rows (``series_ok``, ``series_failed``)
-    of every row and seed last, so a file cut anywhere loses its last line or
-    ends mid-line. A table of the previous format is checked the same way.
+    of every row and seed last, so a file cut at any line loses at least the
+    last one (a cut inside a line is caught by the missing final newline).
+    Tables of the previous format have them too.
     """
     counts = frame[frame["aggregate"] == "count"]
-    have = {(d, r, s, m) for d, r, s, m in counts[["dataset", "detector", "seed", "metric"]].itertuples(index=False)}
-    groups = frame[["dataset", "detector", "seed"]].drop_duplicates().itertuples(index=False)
-    lacking = [(d, r, s) for d, r, s in groups if not {(d, r, s, "series_ok"), (d, r, s, "series_failed")} <= have]
-    if not data.endswith(b"\n") or lacking:
-        where = (
-            f"no count rows for {lacking[0][1]} (seed {lacking[0][2]}) on {lacking[0][0]}"
-            if lacking
-            else ("its last line is cut")
-        )
-        raise DataError(
-            f"{path} is incomplete, truncated or edited ({where}); it is not reported. Rebuild it from the stored "
-            "results: resume the run (`python -m bench run --out RUN` with its options) or, for an evaluation, "
-            "`python -m bench evaluate --run RUN --name NAME --overwrite`."
-        )
+    have = set(counts[["dataset", "detector", "seed", "metric"]].itertuples(index=False, name=None))
+    for d, r, s in frame[["dataset", "detector", "seed"]].drop_duplicates().itertuples(index=False, name=None):
+        if (d, r, s, "series_ok") not in have or (d, r, s, "series_failed") not in have:
+            _incomplete(path, f"no count rows for {r} (seed {s}) on {d}")
+
+
+def _incomplete(path: Path, what: str) -> NoReturn:
+    folder = path.parent
+    if folder.parent.name == "evaluations":
+        run, name = folder.parent.parent, folder.name
+        how = f"`python -m bench evaluate --run {run} --name {name} --overwrite` with its settings"
+    else:
+        how = f"resume the run, `python -m bench run --out {folder}` with its options"
+    raise DataError(
+        f"{path} was cut short or edited ({what}), so it is not read. Rebuild it from the stored results: {how}."
+    )
 
 
 def git_commit(cwd: Path | None = None) -> str | None:
