@@ -139,6 +139,10 @@ class RunLock:
             import fcntl
         except ImportError:  # pragma: no cover - Windows
             return self
+        if self.path.is_symlink():  # it is truncated and written: never through a link
+            raise UnsafePathError(
+                f"{self.path} is a symbolic link (to {os.readlink(self.path)}); remove it and run again."
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held open for the whole run
@@ -398,10 +402,11 @@ class RunStore:
             data = path.read_bytes()
         except OSError as exc:
             raise DataError(f"Cannot read stored scores {path}: {exc.strerror or exc}.") from exc
-        if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        digest = hashlib.sha256(data).hexdigest()
+        if sha256 is not None and digest != sha256:
             raise DataError(
-                f"Stored scores {path} do not match the sha256 in their task record (sha256 {sha256[:12]}…, "
-                f"file {hashlib.sha256(data).hexdigest()[:12]}…): the file was replaced or edited after the run. "
+                f"Stored scores {path} do not match the sha256 in their task record (record {sha256[:12]}…, "
+                f"file {digest[:12]}…): the file was replaced or edited after the run. "
                 f"Resume the run (`python -m bench run --out {self.root}` with its options) to recompute it."
             )
         try:

@@ -21,8 +21,9 @@ first row that differs:
 
 A file with none of these columns is matched by row count and order only.
 ``match="rows"`` (``evaluate --match rows``) is NAB's own behaviour: rows are
-matched by position and these columns are not enforced; a file whose rows
-differ from the series' gets one warning with the count.
+matched by position and these columns are not enforced (timestamps must still
+be readable); a file whose rows differ from the series' gets one warning with
+the count.
 """
 
 from __future__ import annotations

@@ -221,6 +221,20 @@ def test_17_14_b_atomic_open_refuses_a_symlinked_folder_below_the_root(tmp_path:
         fh.write("ok")
 
 
+def test_17_14_c_a_symlinked_lock_file_is_not_written_through(
+    run_dir: Path,
+    tmp_path: Path,
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    (run_dir / ".lock").unlink()
+    (run_dir / ".lock").symlink_to(victim)
+    assert _run(run_dir) == 2
+    assert "symbolic link" in capsys.readouterr().err
+    assert victim.read_text() == "keep me\n"
+
+
 # --- 17.20: errors about stored score files name the file ----------------------------------------------
 
 
