@@ -395,7 +395,7 @@ class RunStore:
         """A stored score file's scores, checked against its task record's ``sha256`` and the series' length.
 
         ``sha256`` None (a record of an earlier release) reads the file unverified. A file that was
-        replaced or edited, or that does not hold one score per point, is a
+        replaced or edited, or that does not hold one finite score per point, is a
         :class:`~bench.errors.DataError` naming it.
         """
         try:
@@ -414,9 +414,15 @@ class RunStore:
             values = frame["anomaly_score"].to_numpy(dtype=np.float64)
         except (ValueError, KeyError) as exc:
             raise DataError(f"Cannot read stored scores {path}: {exc}.") from exc
+        bad = np.flatnonzero(~np.isfinite(values))
+        problem = None
         if n_points is not None and len(values) != n_points:
+            problem = f"have {len(values)} rows; the series has {n_points} points"
+        elif bad.size:
+            problem = f"have a score that is not a finite number at data row {bad[0] + 1} ({bad.size} such rows)"
+        if problem:
             raise DataError(
-                f"Stored scores {path} have {len(values)} rows; the series has {n_points} points. "
+                f"Stored scores {path} {problem}. "
                 f"Resume the run (`python -m bench run --out {self.root}` with its options) to recompute it."
             )
         return values

@@ -301,3 +301,17 @@ def test_17_extra_match_rows_rescores_a_nab_folder_exactly(
     got = json.loads(captured.out)
     for profile, want in expected.items():
         assert got[profile]["normalised_score"] == pytest.approx(want["normalised_score"], abs=1e-9)
+
+
+def test_17_20_b_a_non_finite_stored_score_is_named(run_dir: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = _score_files(run_dir)[1]
+    task = _task_of(run_dir, path)
+    record = json.loads(task.read_text())
+    del record["scores_sha256"]
+    task.write_text(json.dumps(record))
+    frame = pd.read_csv(path)
+    frame.loc[7, "anomaly_score"] = np.nan
+    frame.to_csv(path, index=False)
+    assert main(["evaluate", "--run", str(run_dir), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "not a finite number at data row 8" in err
