@@ -422,8 +422,8 @@ class RunStore:
             problem = f"have a score that is not a finite number at data row {bad[0] + 1} ({bad.size} such rows)"
         if problem:
             raise DataError(
-                f"Stored scores {path} {problem}. "
-                f"Resume the run (`python -m bench run --out {self.root}` with its options) to recompute it."
+                f"Stored scores {path} {problem}. Delete the file and resume the run "
+                f"(`python -m bench run --out {self.root}` with its options) to recompute it."
             )
         return values
 

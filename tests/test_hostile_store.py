@@ -314,4 +314,7 @@ def test_17_20_b_a_non_finite_stored_score_is_named(run_dir: Path, capsys) -> No
     frame.to_csv(path, index=False)
     assert main(["evaluate", "--run", str(run_dir), "-q"]) == 2
     err = capsys.readouterr().err
-    assert str(path) in err and "not a finite number at data row 8" in err
+    assert str(path) in err and "not a finite number at data row 8" in err and "Delete the file" in err
+    path.unlink()  # as the message says
+    assert _run(run_dir) == 0
+    assert main(["evaluate", "--run", str(run_dir), "-q", "--name", "again"]) == 0
