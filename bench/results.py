@@ -4,7 +4,7 @@ Layout of a run folder::
 
     config.json        what was run (the RunConfig), resolved parameters, versions, git commit
     scores/<detector>-<params hash>/seed<k>/<dataset>/<series>.csv   timestamp, anomaly_score, label
-    tasks/<detector>-<params hash>/seed<k>/<dataset>/<series>.json   key, status, timings, error if it failed
+    tasks/<detector>-<params hash>/seed<k>/<dataset>/<series>.json   key, status, timings, scores' sha256, error
     metrics.csv        dataset, series, detector, seed, metric, value
     summary.md         the summary table (also .csv, .tex)
 
@@ -14,7 +14,10 @@ component is sanitised (:func:`safe_component`).
 
 A task's score file is written before its task record, and both through a
 temporary file renamed into place, so a killed run leaves only complete
-files and a rerun with the same ``--out`` resumes where it stopped.
+files and a rerun with the same ``--out`` resumes where it stopped. The
+record holds the score file's sha256, checked on every read, so a file
+replaced after the run is recomputed on resume and refused by every other
+reader; no write goes through a folder inside the run that is a symbolic link.
 """
 
 from __future__ import annotations
