@@ -206,7 +206,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             raise ParameterError("--scores needs --dataset (the labels to score against), e.g. --dataset nab.")
         metrics = split_list(args.metrics) if args.metrics else ["nab"]
         found = pipeline.evaluate_score_files(
-            Path(args.scores), split_list(args.dataset), metrics, data_dir=args.data_dir, progress=not args.quiet
+            Path(args.scores),
+            split_list(args.dataset),
+            metrics,
+            data_dir=args.data_dir,
+            progress=not args.quiet,
+            match=args.match,
         )
         _print_scores(found, args.format)
         return EXIT_OK

@@ -145,6 +145,14 @@ def _add_evaluate_and_report(sub: Any, common: argparse.ArgumentParser) -> None:
     ev.add_argument("--metrics", help="metric families, comma-separated")
     ev.add_argument("--threshold", help="label-free threshold strategy (default: the run's)")
     ev.add_argument("--format", choices=("json", "table"), default="table", help="output format for --scores")
+    ev.add_argument(
+        "--match",
+        default="timestamps",
+        metavar="HOW",
+        help="with --scores: how a file's rows are matched to the series' rows: timestamps (default; its "
+        "timestamp, value or label column must agree row by row) or rows (by position, as NAB's scorer does; "
+        "one warning per file whose rows differ)",
+    )
     ev.add_argument("--name", help="the evaluation's folder name under <run>/evaluations/ (default: from its settings)")
     ev.add_argument("--overwrite", action="store_true", help="replace an existing evaluation of the same name")
     ev.add_argument(

@@ -44,6 +44,10 @@ class OutputError(BenchError, OSError):
     """A results or data folder cannot be created or written."""
 
 
+class UnsafePathError(BenchError, ValueError):
+    """A write would go through a symbolic link to a folder inside a run folder, so land outside it."""
+
+
 class FailFastError(BenchError):
     """``--fail-fast``: a run stopped at its first failed task (exit code 3, not 2: the input was fine)."""
 

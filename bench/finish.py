@@ -96,8 +96,8 @@ def finish(
         for m, v in (("series_ok", ok), ("series_failed", total - ok))
     ]
     frame = pd.concat([frame, pd.DataFrame(count_rows, columns=frame.columns)], ignore_index=True)
-    write_frame(out / "metrics.csv", frame)
-    write_frame(out / "failures.csv", failures_frame(tasks, records, store.root))
+    write_frame(out / "metrics.csv", frame, root=store.root)
+    write_frame(out / "failures.csv", failures_frame(tasks, records, store.root), root=store.root)
     published = published_rows(config) if metrics is None or set(metrics) == set(config.metrics) else None
     table = summary_table(frame, published)
     failed = [r for r in records if not r.ok]

@@ -226,21 +226,31 @@ def evaluate_run(
                 "config": config.to_dict(),
                 "environment": environment(),
             },
+            root=store.root,
         )
     result.out = out
     return result
 
 
 def evaluate_score_files(
-    scores_dir: Path, datasets: list[str], metrics: list[str], *, data_dir: str | None = None, progress: bool = False
+    scores_dir: Path,
+    datasets: list[str],
+    metrics: list[str],
+    *,
+    data_dir: str | None = None,
+    progress: bool = False,
+    match: str = "timestamps",
 ) -> dict[str, Any]:
     """Score a folder of external score files laid out like NAB's results against ``datasets``' labels.
 
-    Only NAB's layout and score (``datasets == metrics == ["nab"]``) are supported for now.
+    Only NAB's layout and score (``datasets == metrics == ["nab"]``) are supported for now. ``match``:
+    ``timestamps`` (each file's rows checked against the series') or ``rows`` (by position, as NAB's
+    scorer; :func:`bench.scorefiles.read_score_dir`).
     """
-    from bench.scorefiles import evaluate_nab_dir
+    from bench.scorefiles import check_match, evaluate_nab_dir
 
     if metrics != ["nab"] or datasets != ["nab"]:
         raise ParameterError("Scoring a folder of external scores supports --dataset nab --metrics nab for now.")
+    check_match(match)  # before loading the series
     series = load_series(RunConfig((), (dataset_spec("nab"),)), data_dir=data_dir, progress=progress)
-    return evaluate_nab_dir(scores_dir, series)
+    return evaluate_nab_dir(scores_dir, series, match=match)

@@ -54,6 +54,9 @@ class TaskRecord:
         The series the task ran on.
     fit_seconds, score_seconds, us_per_point, n_warmup, epochs_run
         Of a task that succeeded: its costs, the points it could not score yet, the epochs it trained.
+    scores_sha256
+        Of a task that succeeded: the sha256 of its stored score file, checked on every read
+        (:class:`bench.results.RunStore`); None in a record written before the field existed (unverified).
     failure, error, traceback
         Of a failed task: the kind of failure, ``"Type: message"`` and a detector bug's traceback.
     extra
@@ -77,6 +80,7 @@ class TaskRecord:
     us_per_point: float | None = None
     n_warmup: int = 0
     epochs_run: int | None = None
+    scores_sha256: str | None = None
     failure: FailureKind | None = None
     error: str = ""
     traceback: str | None = None
@@ -96,14 +100,16 @@ class TaskRecord:
         """The on-disk form: the identity keys, ``status``, then the outcome keys of that status, then ``extra``.
 
         A successful task's record has ``fit_seconds`` to ``epochs_run`` (``epochs_run`` null for a detector
-        that does not train in epochs); a failed one has ``failure``, ``error`` and, for a detector bug,
-        ``traceback``. This is the layout every release has written.
+        that does not train in epochs) and ``scores_sha256`` (absent from a record of an earlier release);
+        a failed one has ``failure``, ``error`` and, for a detector bug, ``traceback``.
         """
         out: dict[str, Any] = {k: getattr(self, k) for k in _IDENTITY}
         out["params"] = dict(self.params)
         out["status"] = self.status
         if self.ok:
             out.update({k: getattr(self, k) for k in _OK})
+            if self.scores_sha256 is not None:
+                out["scores_sha256"] = self.scores_sha256
         elif self.status == "failed":
             out.update(failure=self.failure, error=self.error)
             if self.traceback:

@@ -4,7 +4,7 @@ Layout of a run folder::
 
     config.json        what was run (the RunConfig), resolved parameters, versions, git commit
     scores/<detector>-<params hash>/seed<k>/<dataset>/<series>.csv   timestamp, anomaly_score, label
-    tasks/<detector>-<params hash>/seed<k>/<dataset>/<series>.json   key, status, timings, error if it failed
+    tasks/<detector>-<params hash>/seed<k>/<dataset>/<series>.json   key, status, timings, scores' sha256, error
     metrics.csv        dataset, series, detector, seed, metric, value
     summary.md         the summary table (also .csv, .tex)
 
@@ -14,12 +14,16 @@ component is sanitised (:func:`safe_component`).
 
 A task's score file is written before its task record, and both through a
 temporary file renamed into place, so a killed run leaves only complete
-files and a rerun with the same ``--out`` resumes where it stopped.
+files and a rerun with the same ``--out`` resumes where it stopped. The
+record holds the score file's sha256, checked on every read, so a file
+replaced after the run is recomputed on resume and refused by every other
+reader; no write goes through a folder inside the run that is a symbolic link.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import platform
@@ -29,17 +33,18 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from bench.errors import DataError, OutputError
+from bench.errors import DataError, OutputError, UnsafePathError
 from bench.records import TaskRecord
+from bench.series import Series
 
 
 def _umask() -> int:
@@ -54,14 +59,18 @@ PART_SUFFIX = ".part"
 
 
 @contextmanager
-def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+def atomic_open(path: Path, mode: str = "w", *, root: Path | None = None) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success fsync and rename it over ``path``.
 
     A failure to write (a full disk, a read-only folder) is an
     :class:`~bench.errors.OutputError` naming the file and the reason; the
     temporary file is removed, and ``path`` keeps its previous content.
+    With ``root`` (the run folder), a folder between ``root`` and ``path``
+    that is a symbolic link is refused (:func:`check_no_link`).
     """
     path = Path(path)
+    if root is not None:
+        check_no_link(path, Path(root))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=PART_SUFFIX)
@@ -83,6 +92,27 @@ def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_no_link(path: Path, root: Path) -> None:
+    """Refuse ``path`` when a folder between ``root`` and it is a symbolic link: a write would land outside the run.
+
+    ``root`` itself may be a link (the user's ``--out``); the folders a run
+    creates inside it (``scores/``, ``tasks/``, ``evaluations/``,
+    ``report/``, ...) must be real ones.
+    """
+    try:
+        parts = Path(path).parent.relative_to(root).parts
+    except ValueError:
+        raise UnsafePathError(f"{path} is outside the run folder {root}; bench writes only inside it.") from None
+    here = Path(root)
+    for part in parts:
+        here = here / part
+        if here.is_symlink():
+            raise UnsafePathError(
+                f"{here} is a symbolic link (to {os.readlink(here)}); bench writes only into real folders inside "
+                f"{root}. Replace the link by a folder, or choose another --out."
+            )
 
 
 def remove_partial_files(root: Path) -> int:
@@ -112,6 +142,10 @@ class RunLock:
             import fcntl
         except ImportError:  # pragma: no cover - Windows
             return self
+        if self.path.is_symlink():  # it is truncated and written: never through a link
+            raise UnsafePathError(
+                f"{self.path} is a symbolic link (to {os.readlink(self.path)}); remove it and run again."
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held open for the whole run
@@ -147,13 +181,14 @@ class RunLock:
         self.release()
 
 
-def write_text(path: Path, text: str) -> None:
-    with atomic_open(path) as fh:
+def write_text(path: Path, text: str, *, root: Path | None = None) -> None:
+    """Write ``text`` atomically (:func:`atomic_open`; ``root``: the run folder it must stay inside)."""
+    with atomic_open(path, root=root) as fh:
         fh.write(text)
 
 
-def write_json(path: Path, obj: Any) -> None:
-    write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+def write_json(path: Path, obj: Any, *, root: Path | None = None) -> None:
+    write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n", root=root)
 
 
 def _json_default(obj: Any) -> Any:
@@ -164,13 +199,13 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
-def write_frame(path: Path, frame: pd.DataFrame) -> None:
-    with atomic_open(path) as fh:
+def write_frame(path: Path, frame: pd.DataFrame, *, root: Path | None = None) -> None:
+    with atomic_open(path, root=root) as fh:
         frame.to_csv(fh, index=False)
 
 
 def read_metrics(path: Path) -> pd.DataFrame:
-    """Read a run's ``metrics.csv``.
+    """Read a run's ``metrics.csv``, refusing one that was cut short (:func:`check_complete`).
 
     Use this rather than a bare ``pd.read_csv``: pandas reads the detector
     name ``null`` (the null sanity baseline) as a missing value by default.
@@ -179,8 +214,47 @@ def read_metrics(path: Path) -> pd.DataFrame:
     """
     from bench.metrics.records import upgrade
 
-    frame = pd.read_csv(path, keep_default_na=False, na_values={"value": ["", "nan", "NaN"]})
-    return upgrade(frame)
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    if not data.endswith(b"\n"):  # every line the evaluator writes ends with one
+        _incomplete(path, "its last line is cut")
+    try:
+        frame = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values={"value": ["", "nan", "NaN"]})
+    except ValueError as exc:
+        raise DataError(f"{path} is not a valid CSV table: {exc}.") from exc
+    frame = upgrade(frame)
+    check_complete(path, frame)
+    return frame
+
+
+def check_complete(path: Path, frame: pd.DataFrame) -> None:
+    """Refuse a ``metrics.csv`` cut at a line: every (dataset, detector, seed) in it must have both count rows.
+
+    The evaluator writes the ``count`` rows (``series_ok``, ``series_failed``)
+    of every row and seed last, so a file cut at any line loses at least the
+    last one (a cut inside a line is caught by the missing final newline).
+    Tables of the previous format have them too.
+    """
+    counts = frame[frame["aggregate"] == "count"]
+    have = set(counts[["dataset", "detector", "seed", "metric"]].itertuples(index=False, name=None))
+    for d, r, s in frame[["dataset", "detector", "seed"]].drop_duplicates().itertuples(index=False, name=None):
+        if (d, r, s, "series_ok") not in have or (d, r, s, "series_failed") not in have:
+            _incomplete(path, f"no count rows for {r} (seed {s}) on {d}")
+
+
+def _incomplete(path: Path, what: str) -> NoReturn:
+    folder = path.parent
+    if folder.parent.name == "evaluations":
+        run, name = folder.parent.parent, folder.name
+        how = f"`python -m bench evaluate --run {run} --name {name} --overwrite` with its settings"
+    else:
+        how = f"resume the run, `python -m bench run --out {folder}` with its options"
+    raise DataError(
+        f"{path} was cut short or edited ({what}), so it is not read. Rebuild it from the stored results: {how}."
+    )
 
 
 def git_commit(cwd: Path | None = None) -> str | None:
@@ -296,19 +370,78 @@ class RunStore:
         scores: NDArray[np.float64],
         labels: NDArray[np.int8],
         timestamps: NDArray[np.datetime64] | None,
-    ) -> None:
+    ) -> str:
+        """Write one task's score file (``timestamp``, ``anomaly_score``, ``label``); return its sha256."""
         frame = pd.DataFrame({"anomaly_score": scores, "label": labels})
         if timestamps is not None:
             frame.insert(0, "timestamp", pd.to_datetime(timestamps))
-        write_frame(path, frame)
+        data = frame.to_csv(index=False).encode("utf-8")
+        with atomic_open(path, "wb", root=self.root) as fh:
+            fh.write(data)
+        return hashlib.sha256(data).hexdigest()
 
-    @staticmethod
-    def read_scores(path: Path) -> NDArray[np.float64]:
+    def write_task(
+        self, slot: Slot, record: TaskRecord, scores: NDArray[np.float64] | None, series: Series
+    ) -> TaskRecord:
+        """Store a task's result: its scores first (when it has some), then its record with their sha256.
+
+        The record marks the task done, so it is written last; returns it as written.
+        """
+        check_no_link(self.task_path(slot), self.root)  # before writing anything of this task
+        if scores is not None:
+            digest = self.write_scores(self.score_path(slot), scores, series.labels, series.timestamps)
+            record = replace(record, scores_sha256=digest)
+        write_json(self.task_path(slot), record.to_dict(), root=self.root)
+        return record
+
+    def read_scores(self, path: Path, *, sha256: str | None = None, n_points: int | None = None) -> NDArray[np.float64]:
+        """A stored score file's scores, checked against its task record's ``sha256`` and the series' length.
+
+        ``sha256`` None (a record of an earlier release) reads the file unverified. A file that was
+        replaced or edited, or that does not hold one finite score per point, is a
+        :class:`~bench.errors.DataError` naming it.
+        """
         try:
-            frame = pd.read_csv(path, usecols=["anomaly_score"])
-        except (OSError, ValueError) as exc:
-            raise DataError(f"Cannot read scores from {path}: {exc}.") from exc
-        return frame["anomaly_score"].to_numpy(dtype=np.float64)
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DataError(f"Cannot read stored scores {path}: {exc.strerror or exc}.") from exc
+        digest = hashlib.sha256(data).hexdigest()
+        if sha256 is not None and digest != sha256:
+            raise DataError(
+                f"Stored scores {path} do not match the sha256 in their task record (record {sha256[:12]}…, "
+                f"file {digest[:12]}…): the file was replaced or edited after the run. "
+                f"Resume the run (`python -m bench run --out {self.root}` with its options) to recompute it."
+            )
+        try:
+            frame = pd.read_csv(io.BytesIO(data), usecols=["anomaly_score"])
+            values = frame["anomaly_score"].to_numpy(dtype=np.float64)
+        except (ValueError, KeyError) as exc:
+            raise DataError(f"Cannot read stored scores {path}: {exc}.") from exc
+        bad = np.flatnonzero(~np.isfinite(values))
+        problem = None
+        if n_points is not None and len(values) != n_points:
+            problem = f"have {len(values)} rows; the series has {n_points} points"
+        elif bad.size:
+            problem = f"have a score that is not a finite number at data row {bad[0] + 1} ({bad.size} such rows)"
+        if problem:
+            raise DataError(
+                f"Stored scores {path} {problem}. Delete the file and resume the run "
+                f"(`python -m bench run --out {self.root}` with its options) to recompute it."
+            )
+        return values
+
+    def scores_intact(self, slot: Slot, record: TaskRecord) -> bool:
+        """Whether a succeeded task's score file is there as stored: its record's sha256, else one row per point.
+
+        A record of an earlier release has no sha256: its file is only checked for one line per point.
+        """
+        try:
+            data = self.score_path(slot).read_bytes()
+        except OSError:
+            return False
+        if record.scores_sha256 is not None:
+            return hashlib.sha256(data).hexdigest() == record.scores_sha256
+        return not record.n_points or data.count(b"\n") == record.n_points + 1
 
     def read_task(self, path: Path) -> TaskRecord | None:
         """The task record stored at ``path``, or None when there is none or it is unreadable (the task reruns)."""

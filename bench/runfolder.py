@@ -78,6 +78,8 @@ def scored_items(
 ) -> tuple[list[Scored], dict[tuple[str, str, int], list[int]]]:
     """Every row's scores on every series and seed from the stored raw scores (post-processors applied).
 
+    Each score file is checked against its record's sha256 and the series' length
+    (:meth:`~bench.results.RunStore.read_scores`): a replaced file is refused, naming it.
     Also returns, per ``(dataset, row, seed)``, ``[series ok, series in all]`` (failed tasks give no item).
     """
     by_key = {t.key: (t, r) for t, r in zip(tasks, records, strict=True)}
@@ -92,7 +94,7 @@ def scored_items(
                 if not rec.ok:
                     continue
                 count[0] += 1
-                raw = store.read_scores(store.score_path(task.slot))
+                raw = store.read_scores(store.score_path(task.slot), sha256=rec.scores_sha256, n_points=len(s))
                 scores, n_warmup = post_scores(row, raw, s, rec.n_warmup)
                 items.append(Scored(row.alias, seed, s, scores, n_warmup, rec))
     return items, counts

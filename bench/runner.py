@@ -48,7 +48,7 @@ from bench.config import DetectorSpec
 from bench.detectors.base import Detector
 from bench.errors import BenchError, FailFastError
 from bench.records import FailureKind, TaskRecord
-from bench.results import RunStore, Slot, safe_component, write_json
+from bench.results import RunStore, Slot, safe_component
 from bench.series import Series
 
 
@@ -292,23 +292,21 @@ def execute(task: Task, timeout: float | None = None) -> tuple[TaskRecord, np.nd
     return record, scores
 
 
-def store_result(store: RunStore, task: Task, record: TaskRecord, scores: np.ndarray | None) -> None:
-    """Scores first, then the record (which marks the task done), each written atomically."""
-    if scores is not None:
-        store.write_scores(store.score_path(task.slot), scores, task.series.labels, task.series.timestamps)
-    write_json(store.task_path(task.slot), record.to_dict())
+def store_result(store: RunStore, task: Task, record: TaskRecord, scores: np.ndarray | None) -> TaskRecord:
+    """Scores first, then the record with their sha256 (which marks the task done); returns the record written."""
+    return store.write_task(task.slot, record, scores, task.series)
 
 
 def is_done(store: RunStore, task: Task, *, retry_failed: bool = True) -> TaskRecord | None:
-    """The stored record of ``task`` when it has one with this exact key (and its scores), else None.
+    """The stored record of ``task`` when it has one with this exact key (and its scores, intact), else None.
 
     A failed task counts as done unless ``retry_failed`` (``--retry-failed``).
     """
     prev = store.read_task(store.task_path(task.slot))
     if prev is None or prev.key != task.key:
         return None
-    if prev.ok:
-        return prev if store.score_path(task.slot).exists() else None
+    if prev.ok:  # a score file replaced or edited since (sha256 differs) is recomputed
+        return prev if store.scores_intact(task.slot, prev) else None
     return None if retry_failed else prev
 
 
@@ -345,7 +343,7 @@ def run_tasks(
             todo.append(i)
 
     def finished(i: int, record: TaskRecord, scores: np.ndarray | None) -> None:
-        store_result(store, tasks[i], record, scores)
+        record = store_result(store, tasks[i], record, scores)
         records[i] = record
         if on_done:
             on_done(tasks[i], record)

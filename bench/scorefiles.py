@@ -7,17 +7,29 @@ finite number per row of the series, in the series' row order. Files at the top
 of the folder (NAB keeps its ``<detector>_<profile>_scores.csv`` tables there)
 are not read, unless a series has no category.
 
-When a file has a ``timestamp`` column and the series has timestamps, every
-row's timestamp (ISO 8601 or Unix seconds; offsets converted to UTC) must equal
-the series' timestamp of the same row, so shuffled rows or files swapped
-between series are refused, naming the first row that differs. A file without
-a ``timestamp`` column (or for a series without timestamps) is matched by row
-count and order only, as before.
+A file's other columns must agree with the series row by row, so shuffled
+rows or files swapped between series are refused, naming the file and the
+first row that differs:
+
+- ``timestamp`` (ISO 8601 or Unix seconds; offsets converted to UTC), when the
+  series has timestamps;
+- ``value`` (NAB writes the series' value beside each score), equal to a
+  relative 1e-9, when the series has one channel: it tells apart series whose
+  timestamps are identical (NAB's artificial ones);
+- ``label``, when there is no ``value`` column (a stale ``label`` beside
+  matching values is ignored: the dataset's labels are the ones scored).
+
+A file with none of these columns is matched by row count and order only.
+``match="rows"`` (``evaluate --match rows``) is NAB's own behaviour: rows are
+matched by position and these columns are not enforced (timestamps must still
+be readable); a file whose rows differ from the series' gets one warning with
+the count.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,13 +39,24 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from bench.datasets.csv_time import parse_timestamps, show_time
-from bench.errors import DataError
+from bench.errors import DataError, DataWarning, ParameterError
 from bench.metrics.nab import NabSeries, Profile, nab_corpus, published_scores
 from bench.series import Series
 
 SCORE_COLUMN = "anomaly_score"
 TIMESTAMP_COLUMN = "timestamp"
+VALUE_COLUMN = "value"
+LABEL_COLUMN = "label"
+_COLUMNS = (SCORE_COLUMN, TIMESTAMP_COLUMN, VALUE_COLUMN, LABEL_COLUMN)
+MATCHES = ("timestamps", "rows")
+"""How a score file's rows are matched to the series': checked row by row (default), or by position as NAB does."""
 _SUFFIXES = (".csv.gz", ".csv")
+
+
+def check_match(match: str) -> None:
+    """Refuse an unknown ``--match``, listing the known ones."""
+    if match not in MATCHES:
+        raise ParameterError(f"--match {match!r}: choose {' or '.join(MATCHES)}.")
 
 
 def _split_name(s: Series) -> tuple[str, str]:
@@ -64,10 +87,10 @@ def _match(stem: str, wanted: Mapping[str, Series]) -> tuple[str, str] | None:
     return stem[: -len(name) - 1], name
 
 
-def _read_scores(path: Path, series: Series) -> NDArray[np.float64]:
+def _read_scores(path: Path, series: Series, match: str) -> NDArray[np.float64]:
     n = len(series)
     try:
-        frame = pd.read_csv(path, usecols=lambda c: c.strip() in (SCORE_COLUMN, TIMESTAMP_COLUMN), dtype=str)
+        frame = pd.read_csv(path, usecols=lambda c: c.strip() in _COLUMNS, dtype=str)
     except (OSError, ValueError, EOFError) as exc:
         raise DataError(f"Cannot read scores file {path}: {exc}. Check that it is a valid CSV.") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -79,8 +102,7 @@ def _read_scores(path: Path, series: Series) -> NDArray[np.float64]:
     raw = frame[SCORE_COLUMN]
     if len(raw) != n:
         raise DataError(f"Scores file {path} has {len(raw)} rows; the series has {n}. Score every row.")
-    if TIMESTAMP_COLUMN in frame.columns and series.timestamps is not None:
-        _check_timestamps(path, frame[TIMESTAMP_COLUMN].fillna("").str.strip().tolist(), series.timestamps, series.name)
+    _check_rows(path, frame, series, match)
     values = pd.to_numeric(raw.str.strip(), errors="coerce").to_numpy(dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
@@ -92,23 +114,62 @@ def _read_scores(path: Path, series: Series) -> NDArray[np.float64]:
     return values
 
 
-def _check_timestamps(path: Path, cells: list[str], timestamps: NDArray[np.datetime64], name: str) -> None:
-    """Refuse a file whose timestamps differ from the series' row by row (shuffled rows, swapped files)."""
-    lines = list(range(2, len(cells) + 2))  # after the header line, assuming one line per row
-    got, _ = parse_timestamps(cells, where=f"Scores file {path}, column '{TIMESTAMP_COLUMN}'", lines=lines)
-    want = np.asarray(timestamps).astype("datetime64[ns]")
-    differ = np.flatnonzero(got != want)
-    if differ.size:
-        i = int(differ[0])
+def _check_rows(path: Path, frame: pd.DataFrame, series: Series, match: str) -> None:
+    """Refuse (or with ``match="rows"`` warn about) rows whose timestamp, value or label differ from the series'."""
+    differ: dict[str, NDArray[np.bool_]] = {}
+    if TIMESTAMP_COLUMN in frame.columns and series.timestamps is not None:
+        differ[TIMESTAMP_COLUMN] = _timestamps_differ(path, frame[TIMESTAMP_COLUMN], series, refuse=match != "rows")
+    if VALUE_COLUMN in frame.columns and series.n_channels == 1:
+        got = pd.to_numeric(frame[VALUE_COLUMN].str.strip(), errors="coerce").to_numpy(dtype=np.float64)
+        differ[VALUE_COLUMN] = ~np.isclose(got, np.asarray(series.values, dtype=np.float64).ravel(), rtol=1e-9, atol=0)
+    elif LABEL_COLUMN in frame.columns:
+        got = pd.to_numeric(frame[LABEL_COLUMN].str.strip(), errors="coerce").to_numpy(dtype=np.float64)
+        differ[LABEL_COLUMN] = got != series.labels
+    counts = {col: int(d.sum()) for col, d in differ.items() if d.any()}
+    if not counts:
+        return
+    n = len(series)
+    if match == "rows":
+        rows = int(np.logical_or.reduce(list(differ.values())).sum())
+        what = ", ".join(f"{k} {c}" for k, c in counts.items())
+        warnings.warn(
+            f"Scores file {path}: {rows} of {n} rows differ from series {series.name!r} ({what}); "
+            "scored by row position (--match rows), as NAB's scorer does.",
+            DataWarning,
+            stacklevel=4,
+        )
+        return
+    col = next(iter(counts))
+    i = int(np.flatnonzero(differ[col])[0])
+    want = np.asarray(series.values).ravel()[i] if col == VALUE_COLUMN else series.labels[i]
+    raise DataError(
+        f"Scores file {path}: column '{col}' differs from series {series.name!r} in {counts[col]} of {n} rows "
+        f"(first at data row {i + 1}: {frame[col].iloc[i]!r}, the series has {want.item()!r}), so the file was "
+        "written for other data (another series, or another version of it). Put each series' scores in the file "
+        "named after it, or pass --match rows to match rows by position as NAB's scorer does."
+    )
+
+
+def _timestamps_differ(path: Path, cells: pd.Series, series: Series, *, refuse: bool) -> NDArray[np.bool_]:
+    """Which rows' timestamps differ from the series'; ``refuse``: the first one is an error (shuffled, swapped)."""
+    texts = cells.fillna("").str.strip().tolist()
+    lines = list(range(2, len(texts) + 2))  # after the header line, assuming one line per row
+    got, _ = parse_timestamps(texts, where=f"Scores file {path}, column '{TIMESTAMP_COLUMN}'", lines=lines)
+    want = np.asarray(series.timestamps).astype("datetime64[ns]")
+    differ = got != want
+    if refuse and differ.any():
+        i = int(np.flatnonzero(differ)[0])
         raise DataError(
             f"Scores file {path}: data row {i + 1} (line {i + 2}) has timestamp {show_time(got[i])}, but row {i + 1} "
-            f"of series {name!r} is at {show_time(want[i])} ({differ.size} of {len(want)} rows differ). "
-            "Write the scores in the series' row order, in the file named after that series."
+            f"of series {series.name!r} is at {show_time(want[i])} ({int(differ.sum())} of {len(want)} rows differ). "
+            "Write the scores in the series' row order, in the file named after that series, "
+            "or pass --match rows to match rows by position as NAB's scorer does."
         )
+    return differ
 
 
 def read_score_dir(
-    scores_dir: str | os.PathLike[str], series: Sequence[Series]
+    scores_dir: str | os.PathLike[str], series: Sequence[Series], *, match: str = "timestamps"
 ) -> tuple[dict[str, NDArray[np.float64]], str | None]:
     """Read one score file per series from a folder laid out as NAB's results.
 
@@ -118,6 +179,11 @@ def read_score_dir(
         Folder with ``<category>/[<detector>_]<file>.csv[.gz]`` files.
     series
         The series the files must cover, named ``<category>/<file stem>``.
+    match
+        ``timestamps`` (default): a file's ``timestamp``, ``value`` or ``label``
+        column must agree with the series row by row; ``rows``: rows are
+        matched by position, as NAB's scorer does, with one
+        :class:`~bench.errors.DataWarning` per file whose rows differ.
 
     Returns
     -------
@@ -131,9 +197,12 @@ def read_score_dir(
         Naming the file: a series without a file, a file matching no series
         (or a second file for one series), a file whose row count differs from
         the series', a missing ``anomaly_score`` column, a non-finite score,
-        or (naming the first such row) a ``timestamp`` differing from the
-        series' timestamp of the same row.
+        or (naming the first such row) a ``timestamp``, ``value`` or ``label``
+        differing from the series' row (unless ``match="rows"``).
+    ParameterError
+        An unknown ``match``.
     """
+    check_match(match)
     root = Path(scores_dir)
     if not root.is_dir():
         raise DataError(f"Scores folder {root} does not exist. Pass the folder holding <category>/ folders.")
@@ -168,7 +237,7 @@ def read_score_dir(
             f"No scores file for {len(missing)} series, e.g. {missing[0]!r} "
             f"(expected {root}/{missing[0]}.csv or <category>/<detector>_<file>.csv)."
         )
-    out = {s.name: _read_scores(found[s.name][0], s) for s in series}
+    out = {s.name: _read_scores(found[s.name][0], s, match) for s in series}
     prefixes = {prefix for _, prefix in found.values()}
     detector = prefixes.pop() if len(prefixes) == 1 else None
     return out, (detector or None)
@@ -178,11 +247,13 @@ def evaluate_nab_dir(
     scores_dir: str | os.PathLike[str],
     series: Sequence[Series],
     profiles: Mapping[str, Profile] | None = None,
+    *,
+    match: str = "timestamps",
 ) -> dict[str, Any]:
     """NAB's score of externally produced outputs: the JSON-ready result of ``bench evaluate --metrics nab``.
 
     Each series' windows are its ``events`` and its probationary length its
-    ``train_end`` (as the NAB loader sets them).
+    ``train_end`` (as the NAB loader sets them). ``match``: as in :func:`read_score_dir`.
 
     Returns
     -------
@@ -192,7 +263,7 @@ def evaluate_nab_dir(
         when that detector is on NAB's published scoreboard, each profile also
         carries ``"published_normalised_score"``.
     """
-    scores, detector = read_score_dir(scores_dir, series)
+    scores, detector = read_score_dir(scores_dir, series, match=match)
     corpus = [NabSeries(scores[s.name], s.events, s.train_end) for s in series]
     results = nab_corpus(corpus, profiles)
     published = published_scores().get(detector or "", {})
