@@ -254,3 +254,18 @@ def test_17_31_a_whole_nab_run_keeps_the_published_rows(tiny_run: Path) -> None:
     config = replace(read_config(RunStore(tiny_run)), datasets=(DatasetSpec("nab"),), metrics=("nab",))
     assert published_rows(config) is not None and len(published_rows(config))
     assert published_rows(replace(config, series="realKnownCause/*")) is None
+
+
+def test_17_14_a_symlinked_report_folder_is_replaced_never_written_through(tiny_run: Path, tmp_path: Path) -> None:
+    """``RUN/report`` a link to a folder elsewhere (an OSError at 1a30033): the report is built beside it and
+    swapped in as a real folder; the link's target is left exactly as it was."""
+    run = _copy(tiny_run, tmp_path / "run")
+    shutil.rmtree(run / "report", ignore_errors=True)
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "keep.txt").write_text("precious")
+    (run / "report").symlink_to(target, target_is_directory=True)
+    before = _snapshot(target)
+    assert main(["report", str(run), "--plots", "none", "-q"]) == 0
+    assert not (run / "report").is_symlink() and (run / "report" / "tables.md").is_file()
+    assert _snapshot(target) == before and sorted(p.name for p in target.iterdir()) == ["keep.txt"]
