@@ -191,13 +191,18 @@ def _detector_specs(doc: Mapping[str, Any], path: Path, text: str) -> list[Detec
     specs: list[DetectorSpec] = []
     for d in _tables(doc, "detector", DETECTOR_KEYS, path, text):
         name, post = _row(d["name"])
-        post += list(_expect(d.get("post", []), list, "post", path, text, "post"))
+        post += [
+            _expect(p, str, "each post entry", path, text, "post")
+            for p in _expect(d.get("post", []), list, "post", path, text, "post")
+        ]
         params = _expect(d.get("params", {}), dict, "params", path, text, "params")
         grid = {k: (v if isinstance(v, list) else [v]) for k, v in params.items()}
         alias = d.get("alias")
         if alias is not None:
             _expect(alias, str, "alias", path, text, "alias")
         post_params = _expect(d.get("post_params", {}), dict, "post_params", path, text, "post_params")
+        for owner, table in post_params.items():
+            _expect(table, dict, f"post_params.{owner}", path, text, "post_params")
         try:
             specs += detector_specs(name, grid, alias=alias, post=post, post_params=post_params)
         except ParameterError as exc:
@@ -221,10 +226,17 @@ def _read(path: Path) -> RunConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ParameterError(f"Cannot read experiment file {path}: {exc.strerror or exc}.") from None
+    except UnicodeDecodeError as exc:
+        raise ParameterError(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "TOML files are UTF-8: save it as UTF-8."
+        ) from None
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"{path}: not valid TOML: {exc}.") from None
+    except RecursionError:
+        raise ParameterError(f"{path}: arrays or tables nested too deeply to read; flatten the file.") from None
     _check_keys(doc, TOP_KEYS, "the file", path, text)
     if "seed" in doc and "seeds" in doc:
         raise ParameterError(f"{path}{_line(text, 'seed')}: give either seed or seeds, not both.")

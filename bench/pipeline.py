@@ -19,11 +19,10 @@ from typing import Any
 
 from bench import registry
 from bench.backends import DEFAULT_TASK_TIMEOUT, check_jobs, check_timeout, make_executor
-from bench.config import DetectorSpec, PostSpec, RunConfig, dataset_spec, disambiguate
+from bench.config import DetectorSpec, PostSpec, RunConfig, dataset_spec, disambiguate, resolve_metrics
 from bench.errors import OutputError, ParameterError
 from bench.finish import RunResult, finish
 from bench.loading import load_series
-from bench.metrics import catalog
 from bench.metrics.thresholds import ThresholdStrategy
 from bench.prepare import check_out, preflight, prepare_folder, write_config
 from bench.progress import Progress
@@ -206,7 +205,7 @@ def evaluate_run(
     if post:
         config = with_post(config, post)
     if metrics is not None:
-        catalog.resolve(list(metrics))
+        resolve_metrics(metrics, config.datasets)  # unknown names, and families that apply to none of its datasets
     series = load_series(config, data_dir=data_dir, progress=progress)
     tasks = plan(config.rows, config.seeds, series)
     records = stored_records(store, tasks)
