@@ -78,7 +78,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
             raise ParameterError(
                 f"--config {args.config} describes the whole run; drop {', '.join(_given(args))} (or edit the file)."
             )
-        return experiment.read(args.config)
+        return experiment.read(args.config, max_tasks=args.max_tasks)
     return experiment.from_flags(
         detector=args.detector,
         dataset=args.dataset,
@@ -89,6 +89,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         metrics=args.metrics,
         series=args.series,
         baselines=not args.no_baselines,
+        max_tasks=args.max_tasks,
     )
 
 
@@ -108,6 +109,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         force=getattr(args, "force", False),
         retry_failed=bool(getattr(args, "retry_failed", None)),
         update=getattr(args, "update", False),
+        max_tasks=getattr(args, "max_tasks", None),
         progress=not args.quiet,
     )
 

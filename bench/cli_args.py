@@ -9,6 +9,7 @@ from bench.backends import DEFAULT_TASK_TIMEOUT
 
 DEFAULT_DETECTOR = "lstm"
 DEFAULT_DATASET = "yahoo-synth"
+DEFAULT_MAX_TASKS = 100_000
 # run flags that describe the run itself (and so cannot be combined with --config)
 CONFIG_FLAGS = ("detector", "dataset", "param", "seed", "seeds", "metrics", "threshold", "series", "no_baselines")
 
@@ -109,6 +110,14 @@ def _add_execution(run: argparse.ArgumentParser) -> None:
         f"(default: {DEFAULT_TASK_TIMEOUT:g})",
     )
     run.add_argument("--fail-fast", action="store_true", help="stop at the first failed task (exit code 3)")
+    run.add_argument(
+        "--max-tasks",
+        type=int,
+        default=DEFAULT_MAX_TASKS,
+        metavar="N",
+        help=f"refuse a run of more tasks (detector rows x seeds x series), counted before anything is built "
+        f"(default: {DEFAULT_MAX_TASKS:,})",
+    )
     run.add_argument("--force", action="store_true", help="recompute every task, even those stored with the same key")
     run.add_argument(
         "--retry-failed",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -275,6 +276,7 @@ def detector_specs(
     post: Sequence[str] = (),
     post_params: Mapping[str, Mapping[str, Any]] | None = None,
     from_text: bool = False,
+    max_points: int | None = None,
 ) -> list[DetectorSpec]:
     """One spec per point of the parameter grid (``{"window_size": [20, 30]}`` gives two), validated and typed.
 
@@ -282,6 +284,8 @@ def detector_specs(
     through its seed parameter (:func:`bench.registry.seed_param`), and setting
     it explicitly is refused with a pointer to ``--seed``. ``from_text``: the
     values are command-line strings to parse (else typed values to check).
+    ``max_points``: refuse a grid of more points before building it (each
+    point is at least one task, so ``--max-tasks`` bounds it).
     """
     cls = registry.get_detector_class(name)
     valid = registry.parameters(cls)
@@ -297,6 +301,13 @@ def detector_specs(
         if not vs:
             raise ParameterError(f"{name}.{k}: an empty list of values.")
     order = [k for k in valid if k in typed]
+    n_points = math.prod(len(typed[k]) for k in order)
+    if max_points is not None and n_points > max_points:
+        sizes = " x ".join(f"{len(typed[k]):,} {k}" for k in order)
+        raise ParameterError(
+            f"{name}: a grid of {sizes} values is {n_points:,} parameter sets, so at least {n_points:,} tasks, "
+            f"above --max-tasks {max_points:,}. Narrow the grid, or raise --max-tasks."
+        )
     posts = _post_specs(post, post_params or {}, from_text)
     points = [dict(zip(order, combo, strict=True)) for combo in itertools.product(*(typed[k] for k in order))]
     if alias and len(points) > 1:

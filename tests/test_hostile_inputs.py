@@ -168,10 +168,10 @@ def test_17_18_a_huge_grid_is_refused_with_its_count_before_it_is_built(tmp_path
 
 
 def test_17_18_many_series_are_counted_before_they_are_generated(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    argv = ["run", "--detector", "null", "--param", "yahoo-synth.n_series=50000", "--param", "yahoo-synth.length=100"]
-    assert main([*argv, "--out", str(tmp_path / "r"), "-q"]) == 2  # null, random: 2 rows x 1 seed x 50,000 series
+    argv = ["run", "--detector", "null", "--param", "yahoo-synth.n_series=60000", "--param", "yahoo-synth.length=100"]
+    assert main([*argv, "--out", str(tmp_path / "r"), "-q"]) == 2  # null, random: 2 rows x 1 seed x 60,000 series
     err = _one_line_error(capsys)
-    assert "100,000 tasks" in err and "50,000 series" in err and "--max-tasks" in err, err
+    assert "120,000 tasks" in err and "60,000 series" in err and "--max-tasks" in err, err
 
 
 def test_17_18_max_tasks_is_a_flag(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
