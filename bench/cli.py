@@ -118,8 +118,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bench import pipeline
     from bench.results import RunStore, new_run_id
 
+    options = options_from_args(args)  # first: --max-tasks is checked before it bounds the grid
     config = config_from_args(args)
-    options = options_from_args(args)
     if args.retry_failed:
         args.out = args.retry_failed
     new_id = new_run_id([d.alias for d in config.rows], [d.name for d in config.datasets])
