@@ -12,14 +12,16 @@ with --debug); 3 some tasks failed (recorded in failures.csv); 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bench.backends import DEFAULT_TASK_TIMEOUT
-from bench.cli_args import CONFIG_FLAGS, DEFAULTS, build_parser
+from bench.cli_args import CONFIG_FLAGS, DEFAULTS, build_parser, command_index
 from bench.errors import BenchError, FailFastError, ParameterError
 
 if TYPE_CHECKING:
@@ -76,7 +78,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
             raise ParameterError(
                 f"--config {args.config} describes the whole run; drop {', '.join(_given(args))} (or edit the file)."
             )
-        return experiment.read(args.config)
+        return experiment.read(args.config, max_tasks=args.max_tasks)
     return experiment.from_flags(
         detector=args.detector,
         dataset=args.dataset,
@@ -87,6 +89,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         metrics=args.metrics,
         series=args.series,
         baselines=not args.no_baselines,
+        max_tasks=args.max_tasks,
     )
 
 
@@ -106,6 +109,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         force=getattr(args, "force", False),
         retry_failed=bool(getattr(args, "retry_failed", None)),
         update=getattr(args, "update", False),
+        max_tasks=getattr(args, "max_tasks", None),
         progress=not args.quiet,
     )
 
@@ -114,8 +118,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bench import pipeline
     from bench.results import RunStore, new_run_id
 
+    options = options_from_args(args)  # first: --max-tasks is checked before it bounds the grid
     config = config_from_args(args)
-    options = options_from_args(args)
     if args.retry_failed:
         args.out = args.retry_failed
     new_id = new_run_id([d.alias for d in config.rows], [d.name for d in config.datasets])
@@ -307,17 +311,64 @@ def _show_warning(message: Warning | str, category: type[Warning], *args: object
     print(f"warning: {message}", file=sys.stderr)
 
 
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    """The parsed command line; with no command (only options, or nothing) it is ``run``, the default job."""
+    argv = list(argv)
+    i = command_index(argv)
+    if i == len(argv) or argv[i].startswith("-") and argv[i] not in ("-h", "--help"):
+        argv.insert(i, "run")  # `python -m bench` alone runs the default job
+    return build_parser().parse_args(argv)
+
+
+class _ReaderMayLeave:
+    """``sys.stdout`` for a reader that may stop reading (``bench list | head -1``).
+
+    Once the pipe is closed, further output is dropped and the command goes on
+    (a run still writes its report), exiting with its own code; the real
+    stdout is pointed at the null device so the interpreter's last flush is quiet.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.gone = False
+
+    def write(self, text: str) -> int:
+        self._attempt(self.stream.write, text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._attempt(self.stream.flush)
+
+    def _attempt(self, method: Callable[..., object], *args: str) -> None:
+        if self.gone:
+            return
+        try:
+            method(*args)
+        except BrokenPipeError:
+            self.gone = True
+            with contextlib.suppress(OSError, ValueError):  # a stream without a file (pytest's capture)
+                os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    stdout = sys.stdout
+    sys.stdout = _ReaderMayLeave(stdout)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout = stdout
+
+
+def _main(argv: Sequence[str] | None) -> int:
     import warnings
 
     warnings.showwarning = _show_warning  # type: ignore[assignment]
-    parser = build_parser()
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
-        argv = ["run", *argv]  # `python -m bench` alone runs the default job
-    args = parser.parse_args(argv)
+    args = parse(list(sys.argv[1:] if argv is None else argv))
     if not hasattr(args, "handler"):
-        parser.print_help()
+        build_parser().print_help()
         return 2
     try:
         return int(COMMANDS[args.handler](args))

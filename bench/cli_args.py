@@ -9,6 +9,7 @@ from bench.backends import DEFAULT_TASK_TIMEOUT
 
 DEFAULT_DETECTOR = "lstm"
 DEFAULT_DATASET = "yahoo-synth"
+DEFAULT_MAX_TASKS = 100_000
 # run flags that describe the run itself (and so cannot be combined with --config)
 CONFIG_FLAGS = ("detector", "dataset", "param", "seed", "seeds", "metrics", "threshold", "series", "no_baselines")
 
@@ -109,6 +110,14 @@ def _add_execution(run: argparse.ArgumentParser) -> None:
         f"(default: {DEFAULT_TASK_TIMEOUT:g})",
     )
     run.add_argument("--fail-fast", action="store_true", help="stop at the first failed task (exit code 3)")
+    run.add_argument(
+        "--max-tasks",
+        type=int,
+        default=DEFAULT_MAX_TASKS,
+        metavar="N",
+        help=f"refuse a run of more tasks (detector rows x seeds x series), counted before anything is built "
+        f"(default: {DEFAULT_MAX_TASKS:,})",
+    )
     run.add_argument("--force", action="store_true", help="recompute every task, even those stored with the same key")
     run.add_argument(
         "--retry-failed",
@@ -255,18 +264,39 @@ def _add_catalogues(sub: Any, common: argparse.ArgumentParser) -> None:
     lst.set_defaults(handler="list")
 
 
+GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
+    (("-q", "--quiet"), {"action": "store_true", "help": "no progress bars or notes"}),
+    (("--debug",), {"action": "store_true", "help": "show tracebacks on errors"}),
+    (("--data-dir",), {"help": "where datasets are downloaded (default: $BENCH_DATA_DIR or ./datasets)"}),
+)
+"""Options every command takes, before or after its name (``bench -q run`` = ``bench run -q``)."""
+
+
+def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> argparse.ArgumentParser:
+    """Add :data:`GLOBAL_OPTIONS`; without ``defaults`` an option left out does not reset one given earlier."""
+    for flags, kwargs in GLOBAL_OPTIONS:
+        parser.add_argument(*flags, **kwargs, **({} if defaults else {"default": argparse.SUPPRESS}))
+    return parser
+
+
+def command_index(argv: list[str]) -> int:
+    """Where the command's name is (or would go) in ``argv``: after the global options it starts with."""
+    takes_value = {f for flags, kw in GLOBAL_OPTIONS if kw.get("action") != "store_true" for f in flags}
+    flags = {f for fs, _ in GLOBAL_OPTIONS for f in fs}
+    i = 0
+    while i < len(argv) and argv[i].partition("=")[0] in flags:
+        i += 2 if argv[i] in takes_value else 1
+    return min(i, len(argv))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command; each sets ``handler``, the key of its function in :data:`bench.cli.COMMANDS`."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes")
-    common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    common.add_argument("--data-dir", help="where datasets are downloaded (default: $BENCH_DATA_DIR or ./datasets)")
-
+    common = _global_options(argparse.ArgumentParser(add_help=False), defaults=False)
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description="Benchmark time-series anomaly detectors on labelled datasets.",
-        parents=[common],
     )
+    _global_options(parser, defaults=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_run(sub, common)
     _add_evaluate_and_report(sub, common)

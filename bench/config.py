@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bench import registry
-from bench.errors import ParameterError
+from bench.errors import BenchError, ParameterError
 from bench.metrics import thresholds
 from bench.metrics.thresholds import ThresholdStrategy
 from bench.params import coerce
@@ -134,30 +135,42 @@ class RunConfig:
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> RunConfig:
-        """Read a saved config (a run folder's ``config.json`` has more sections; they are ignored here)."""
-        if d.get("format") != FORMAT:
+    def from_dict(cls, d: Mapping[str, Any], source: str = "config.json") -> RunConfig:
+        """Read a saved config (a run folder's ``config.json`` has more sections; they are ignored here).
+
+        Every field is checked for its type, so a hand-edited or damaged file is
+        refused with ``source`` and the field named, never read as something else.
+        """
+        if not isinstance(d, Mapping) or d.get("format") != FORMAT:
+            found = d.get("format") if isinstance(d, Mapping) else d
             raise ParameterError(
-                f"This config has format {d.get('format')!r}; this version of bench reads format {FORMAT}. "
+                f"This config has format {found!r}; this version of bench reads format {FORMAT}. "
                 "Re-run the experiment with this version (results folders from older versions cannot be resumed)."
             )
+        saved = _Saved(d, source)
         try:
             return cls(
                 detectors=tuple(
                     DetectorSpec(
-                        x["name"],
-                        dict(x["params"]),
-                        x["alias"],
-                        tuple(PostSpec(p["name"], dict(p["params"])) for p in x["post"]),
+                        saved.text(x, "name", "detectors"),
+                        saved.table(x, "params", "detectors"),
+                        saved.text(x, "alias", "detectors"),
+                        tuple(
+                            PostSpec(saved.text(p, "name", "post"), saved.table(p, "params", "post"))
+                            for p in saved.tables(x, "post", "detectors")
+                        ),
                     )
-                    for x in d["detectors"]
+                    for x in saved.tables(d, "detectors", nonempty=True)
                 ),
-                datasets=tuple(DatasetSpec(x["name"], dict(x["options"])) for x in d["datasets"]),
-                seeds=tuple(int(s) for s in d["seeds"]),
-                threshold=thresholds.from_spec(d["threshold"]),
-                metrics=tuple(d["metrics"]),
-                series=d["series"],
-                baselines=bool(d["baselines"]),
+                datasets=tuple(
+                    DatasetSpec(saved.text(x, "name", "datasets"), saved.table(x, "options", "datasets"))
+                    for x in saved.tables(d, "datasets", nonempty=True)
+                ),
+                seeds=check_seeds(saved.get(d, "seeds", list, "a list of seeds"), f"{source}: field 'seeds'"),
+                threshold=saved.checked("threshold", lambda: thresholds.from_spec(saved.text(d, "threshold"))),
+                metrics=saved.checked("metrics", lambda: _saved_metrics(saved.get(d, "metrics", list, "a list"))),
+                series=saved.get(d, "series", (str, type(None)), "a glob or null"),
+                baselines=saved.get(d, "baselines", bool, "true or false"),
             )
         except (KeyError, TypeError) as exc:
             raise ParameterError(f"Saved config is incomplete or malformed ({type(exc).__name__}: {exc}).") from None
@@ -170,6 +183,62 @@ class RunConfig:
         """Human-readable list of what differs from ``other`` (for a refused resume)."""
         a, b = self.to_dict(), other.to_dict()
         return [f"{k}: {json.dumps(b[k])} -> {json.dumps(a[k])}" for k in a if a[k] != b[k]]
+
+
+class _Saved:
+    """Typed reads of a saved config's fields, each failure naming the file and the field."""
+
+    def __init__(self, doc: Mapping[str, Any], source: str) -> None:
+        self.doc, self.source = doc, source
+
+    def fail(self, field: str, what: str, value: Any) -> ParameterError:
+        return ParameterError(
+            f"{self.source}: field {field!r} must be {what}; got {value!r}. The file was edited or damaged: "
+            "restore it, or re-run the experiment into a new folder."
+        )
+
+    def get(self, table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], what: str, field: str = "") -> Any:
+        field = field or key
+        if not isinstance(table, Mapping) or key not in table:
+            raise self.fail(field, f"present ({what})", table.get(key) if isinstance(table, Mapping) else table)
+        value = table[key]
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise self.fail(field, what, value)
+        return value
+
+    def text(self, table: Mapping[str, Any], key: str, field: str = "") -> str:
+        return str(self.get(table, key, str, "text", f"{field}.{key}" if field else key))
+
+    def table(self, table: Mapping[str, Any], key: str, field: str) -> dict[str, Any]:
+        return dict(self.get(table, key, dict, "a table", f"{field}.{key}"))
+
+    def tables(self, table: Mapping[str, Any], key: str, field: str = "", *, nonempty: bool = False) -> list[Any]:
+        name = f"{field}.{key}" if field else key
+        items = self.get(table, key, list, "a list of tables", name)
+        if nonempty and not items:
+            raise self.fail(name, "a non-empty list", items)
+        for item in items:
+            if not isinstance(item, dict):
+                raise self.fail(name, "a list of tables", items)
+        return list(items)
+
+    def checked(self, field: str, read: Callable[[], Any]) -> Any:
+        """``read()``, its error prefixed with the file and the field."""
+        try:
+            return read()
+        except BenchError as exc:
+            if str(exc).startswith(self.source):
+                raise
+            raise ParameterError(f"{self.source}: field {field!r}: {exc}") from None
+
+
+def _saved_metrics(keys: list[Any]) -> tuple[str, ...]:
+    from bench.metrics import catalog
+
+    if not all(isinstance(k, str) for k in keys):
+        raise ParameterError(f"metric families are names; got {keys!r}.")
+    catalog.resolve(keys)
+    return tuple(keys)
 
 
 # --------------------------------------------------------------------------- building specs
@@ -207,6 +276,7 @@ def detector_specs(
     post: Sequence[str] = (),
     post_params: Mapping[str, Mapping[str, Any]] | None = None,
     from_text: bool = False,
+    max_points: int | None = None,
 ) -> list[DetectorSpec]:
     """One spec per point of the parameter grid (``{"window_size": [20, 30]}`` gives two), validated and typed.
 
@@ -214,6 +284,8 @@ def detector_specs(
     through its seed parameter (:func:`bench.registry.seed_param`), and setting
     it explicitly is refused with a pointer to ``--seed``. ``from_text``: the
     values are command-line strings to parse (else typed values to check).
+    ``max_points``: refuse a grid of more points before building it (each
+    point is at least one task, so ``--max-tasks`` bounds it).
     """
     cls = registry.get_detector_class(name)
     valid = registry.parameters(cls)
@@ -229,6 +301,13 @@ def detector_specs(
         if not vs:
             raise ParameterError(f"{name}.{k}: an empty list of values.")
     order = [k for k in valid if k in typed]
+    n_points = math.prod(len(typed[k]) for k in order)
+    if max_points is not None and n_points > max_points:
+        sizes = " x ".join(f"{len(typed[k]):,} {k}" for k in order)
+        raise ParameterError(
+            f"{name}: a grid of {sizes} values is {n_points:,} parameter sets, so at least {n_points:,} tasks, "
+            f"above --max-tasks {max_points:,}. Narrow the grid, or raise --max-tasks."
+        )
     posts = _post_specs(post, post_params or {}, from_text)
     points = [dict(zip(order, combo, strict=True)) for combo in itertools.product(*(typed[k] for k in order))]
     if alias and len(points) > 1:
@@ -268,10 +347,13 @@ def dataset_spec(text: str, options: Mapping[str, Any] | None = None, *, from_te
 
 
 def check_seeds(seeds: Sequence[Any], where: str = "--seeds") -> tuple[int, ...]:
+    """The run's seeds, each an integer every detector accepts (0 to :data:`~bench.detectors.base.MAX_SEED`)."""
+    from bench.detectors.base import MAX_SEED
+
     out = []
     for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, int) or s < 0:
-            raise ParameterError(f"{where}: seeds are integers >= 0; got {s!r}.")
+        if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= MAX_SEED:
+            raise ParameterError(f"{where}: seeds are integers from 0 to {MAX_SEED} (2**32 - 1); got {s!r}.")
         out.append(int(s))
     if not out:
         raise ParameterError(f"{where}: no seed given; e.g. --seeds 0,1,2.")
@@ -281,15 +363,28 @@ def check_seeds(seeds: Sequence[Any], where: str = "--seeds") -> tuple[int, ...]
 
 
 def resolve_metrics(keys: Sequence[str] | None, datasets: Sequence[DatasetSpec]) -> tuple[str, ...]:
-    """The metric families of a run: those given, else the defaults plus each dataset's own families."""
+    """The metric families of a run: those given, else the defaults plus each dataset's own families.
+
+    A dataset-specific family none of ``datasets`` lists (``--metrics nab`` on
+    yahoo-synth) is refused: it would give no value at all.
+    """
     from bench.metrics import catalog
 
     if keys is None:
         extra = [f for d in datasets for f in registry.get_dataset(d.name).metric_families]
         keys = [*catalog.default_families(), *dict.fromkeys(extra)]
-    catalog.resolve(list(keys))  # unknown names fail here, with the list
+    families = catalog.resolve(list(keys))  # unknown names fail here, with the list
     if not keys:
         raise ParameterError("--metrics is empty; name at least one family (see 'bench list').")
+    names = [d.name for d in datasets]
+    for fam in families:  # a dataset-specific family (NAB's score) needs a dataset that lists it
+        if fam.dataset_specific and not any(fam.key in registry.get_dataset(n).metric_families for n in names):
+            has = [n for n in registry.dataset_names() if fam.key in registry.get_dataset(n).metric_families]
+            where = f"add --dataset {has[0]}" if has else "no registered dataset lists it"
+            raise ParameterError(
+                f"--metrics {fam.key!r} applies only to datasets that list it ({', '.join(has) or 'none'}); "
+                f"this run's {', '.join(names)} would get no {fam.key} value. Drop it, or {where}."
+            )
     return tuple(dict.fromkeys(keys))
 
 

@@ -85,8 +85,9 @@ def from_flags(
     metrics: str | None = None,
     series: str | None = None,
     baselines: bool = True,
+    max_tasks: int | None = None,
 ) -> RunConfig:
-    """The :class:`RunConfig` that ``bench run``'s flags describe."""
+    """The :class:`RunConfig` that ``bench run``'s flags describe (a grid of more than ``max_tasks`` is refused)."""
     rows = [_row(t) for t in split_list(detector)]
     if not rows:
         raise ParameterError("--detector is empty; name at least one, e.g. --detector lstm.")
@@ -119,7 +120,9 @@ def from_flags(
             raise ParameterError(f"--param {item!r}: {owner!r} is not a detector or dataset of this run ({known}).")
     specs: list[DetectorSpec] = []
     for name, post in rows:
-        specs += detector_specs(name, grids.get(name), post=post, post_params=post_params, from_text=True)
+        specs += detector_specs(
+            name, grids.get(name), post=post, post_params=post_params, from_text=True, max_points=max_tasks
+        )
     datasets = [dataset_spec(t, options.get(t.partition(":")[0]), from_text=True) for t in datasets_text]
     return build(
         specs,
@@ -155,14 +158,15 @@ def _expect(value: Any, kind: type | tuple[type, ...], what: str, path: Path, te
     return value
 
 
-def read(path: str | Path) -> RunConfig:
+def read(path: str | Path, *, max_tasks: int | None = None) -> RunConfig:
     """The :class:`RunConfig` an experiment file describes (format: this module's docstring).
 
-    Every error names the file (and the line where the key can be found).
+    Every error names the file (and the line where the key can be found). A
+    detector grid of more than ``max_tasks`` points is refused before it is built.
     """
     path = Path(path)
     try:
-        return _read(path)
+        return _read(path, max_tasks)
     except BenchError as exc:
         if str(exc).startswith(str(path)):
             raise
@@ -187,19 +191,24 @@ def _with_line(exc: ParameterError, keys: Sequence[str], fallback: str, path: Pa
     return ParameterError(f"{path}{_line(text, key)}: {exc}")
 
 
-def _detector_specs(doc: Mapping[str, Any], path: Path, text: str) -> list[DetectorSpec]:
+def _detector_specs(doc: Mapping[str, Any], path: Path, text: str, max_tasks: int | None) -> list[DetectorSpec]:
     specs: list[DetectorSpec] = []
     for d in _tables(doc, "detector", DETECTOR_KEYS, path, text):
         name, post = _row(d["name"])
-        post += list(_expect(d.get("post", []), list, "post", path, text, "post"))
+        post += [
+            _expect(p, str, "each post entry", path, text, "post")
+            for p in _expect(d.get("post", []), list, "post", path, text, "post")
+        ]
         params = _expect(d.get("params", {}), dict, "params", path, text, "params")
         grid = {k: (v if isinstance(v, list) else [v]) for k, v in params.items()}
         alias = d.get("alias")
         if alias is not None:
             _expect(alias, str, "alias", path, text, "alias")
         post_params = _expect(d.get("post_params", {}), dict, "post_params", path, text, "post_params")
+        for owner, table in post_params.items():
+            _expect(table, dict, f"post_params.{owner}", path, text, "post_params")
         try:
-            specs += detector_specs(name, grid, alias=alias, post=post, post_params=post_params)
+            specs += detector_specs(name, grid, alias=alias, post=post, post_params=post_params, max_points=max_tasks)
         except ParameterError as exc:
             raise _with_line(exc, list(grid), name, path, text) from None
     return specs
@@ -216,19 +225,26 @@ def _dataset_specs(doc: Mapping[str, Any], path: Path, text: str) -> list[Datase
     return datasets
 
 
-def _read(path: Path) -> RunConfig:
+def _read(path: Path, max_tasks: int | None) -> RunConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ParameterError(f"Cannot read experiment file {path}: {exc.strerror or exc}.") from None
+    except UnicodeDecodeError as exc:
+        raise ParameterError(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "TOML files are UTF-8: save it as UTF-8."
+        ) from None
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"{path}: not valid TOML: {exc}.") from None
+    except RecursionError:
+        raise ParameterError(f"{path}: arrays or tables nested too deeply to read; flatten the file.") from None
     _check_keys(doc, TOP_KEYS, "the file", path, text)
     if "seed" in doc and "seeds" in doc:
         raise ParameterError(f"{path}{_line(text, 'seed')}: give either seed or seeds, not both.")
-    specs = _detector_specs(doc, path, text)
+    specs = _detector_specs(doc, path, text, max_tasks)
     datasets = _dataset_specs(doc, path, text)
     seeds = doc["seeds"] if "seeds" in doc else [doc.get("seed", 0)]
     _expect(seeds, list, "seeds", path, text, "seeds")

@@ -54,3 +54,23 @@ def load_series(config: RunConfig, *, data_dir: str | None = None, progress: boo
             )
         series = kept
     return series
+
+
+def count_series(config: RunConfig) -> tuple[int, bool]:
+    """How many series the config names, known without loading any: ``(count, exact)``.
+
+    Datasets whose registry entry can count (``DatasetEntry.count``, e.g. the
+    generator's ``n_series``) are counted; the others are not loaded here, so
+    the count is then a lower bound (``exact`` False). With a series filter it
+    is not a bound at all: ``(0, False)``.
+    """
+    if config.series:
+        return 0, False
+    total, exact = 0, True
+    for ds in config.datasets:
+        count = registry.get_dataset(ds.name).count_function()
+        if count is None:
+            exact = False
+        else:
+            total += count(**ds.options)
+    return total, exact

@@ -19,18 +19,17 @@ from typing import Any
 
 from bench import registry
 from bench.backends import DEFAULT_TASK_TIMEOUT, check_jobs, check_timeout, make_executor
-from bench.config import DetectorSpec, PostSpec, RunConfig, dataset_spec, disambiguate
+from bench.config import DetectorSpec, PostSpec, RunConfig, dataset_spec, disambiguate, resolve_metrics
 from bench.errors import OutputError, ParameterError
 from bench.finish import RunResult, finish
-from bench.loading import load_series
-from bench.metrics import catalog
+from bench.loading import count_series, load_series
 from bench.metrics.thresholds import ThresholdStrategy
 from bench.prepare import check_out, preflight, prepare_folder, write_config
 from bench.progress import Progress
 from bench.records import TaskRecord
 from bench.results import RunLock, RunStore, environment, remove_partial_files, safe_component, write_json
 from bench.runfolder import read_config, stored_records
-from bench.runner import Task, is_done, plan, run_tasks
+from bench.runner import Task, check_task_count, is_done, plan, run_tasks
 from bench.series import Series
 
 __all__ = ["RunOptions", "RunResult", "evaluate_run", "evaluate_score_files", "run"]
@@ -61,6 +60,9 @@ class RunOptions:
         Rerun the tasks stored as failed (otherwise a failure is final for its key).
     update
         Let an existing run folder change its config (tasks whose key is unchanged are kept).
+    max_tasks
+        Refuse a run of more tasks than this, counted before any series or task is built (None: no limit;
+        the command line's ``--max-tasks`` sets it).
     progress
         Show progress bars.
     """
@@ -74,6 +76,7 @@ class RunOptions:
     force: bool = False
     retry_failed: bool = False
     update: bool = False
+    max_tasks: int | None = None
     progress: bool = False
 
     def __post_init__(self) -> None:
@@ -81,6 +84,8 @@ class RunOptions:
         check_timeout(self.task_timeout)
         if self.in_flight is not None and (isinstance(self.in_flight, bool) or self.in_flight < 1):
             raise ParameterError(f"in_flight must be an integer >= 1; got {self.in_flight!r}.")
+        if self.max_tasks is not None and (isinstance(self.max_tasks, bool) or self.max_tasks < 1):
+            raise ParameterError(f"--max-tasks must be an integer >= 1; got {self.max_tasks!r}.")
 
     def in_flight_for(self, width: int) -> int:
         """Tasks to keep submitted for an executor of ``width`` workers."""
@@ -107,8 +112,12 @@ def run(
     ``config.json`` session entry.
     """
     options = options or RunOptions()
-    series = load_series(config, data_dir=data_dir, progress=options.progress) if series is None else series
-    preflight(config)
+    if series is None:
+        counted, exact = count_series(config)  # refuse a run too big before its series are built
+        check_task_count(config.rows, config.seeds, counted, options.max_tasks, exact=exact)
+        series = load_series(config, data_dir=data_dir, progress=options.progress)
+    check_task_count(config.rows, config.seeds, len(series), options.max_tasks)
+    preflight(config, series)
     tasks = plan(config.rows, config.seeds, series)
     context, width, where = make_executor(
         options.jobs,
@@ -206,7 +215,7 @@ def evaluate_run(
     if post:
         config = with_post(config, post)
     if metrics is not None:
-        catalog.resolve(list(metrics))
+        resolve_metrics(metrics, config.datasets)  # unknown names, and families that apply to none of its datasets
     series = load_series(config, data_dir=data_dir, progress=progress)
     tasks = plan(config.rows, config.seeds, series)
     records = stored_records(store, tasks)

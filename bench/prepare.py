@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,15 +18,20 @@ DATA_FILE_KEYS = ("sha256", "git_blob", "file", "revision", "path", "repairs", "
 """Series metadata recorded in ``config.json``: the files a series was read from, their hashes, the repairs."""
 
 
-def preflight(config: RunConfig) -> None:
+def preflight(config: RunConfig, series: Sequence[Series] = ()) -> None:
     """Catch bad parameters before any task runs: build every detector and check its hyperparameters.
 
     A ``window_size=-5`` would otherwise fail every task one by one. Checks
     are :meth:`bench.estimator.Estimator.check_params`; a duck-typed plug-in
     (not an :class:`~bench.estimator.Estimator`) has none and is checked by its own ``fit``.
+    A detector whose :meth:`~bench.detectors.base.Detector.min_length` with these
+    parameters is more than the shortest training part of ``series`` is refused
+    too: it would fail on, or learn nothing from, that series.
     """
+    from bench.detectors.base import Detector
     from bench.estimator import Estimator
 
+    shortest = min(series, key=lambda s: s.train_end, default=None)
     for row in config.rows:
         det = registry.make_detector(row.name, resolved_params(row.raw), seed=config.seeds[0])
         if isinstance(det, Estimator):
@@ -33,6 +39,13 @@ def preflight(config: RunConfig) -> None:
                 det.check_params()
             except ParameterError as exc:
                 raise ParameterError(f"{row.alias}: {exc}") from None
+        if isinstance(det, Detector) and shortest is not None and shortest.train_end < det.min_length():
+            why = det._min_length_why()
+            raise ParameterError(
+                f"{row.alias}: {type(det).__name__} needs at least {det.min_length()} points of training data"
+                f"{f' ({why})' if why else ''}; the shortest training part is {shortest.train_end} points "
+                f"({shortest.key}). Lower the parameter, or use longer series."
+            )
         for p in row.post:
             pp = registry.get_postprocessor_class(p.name)(**p.params)
             if isinstance(pp, Estimator):

@@ -184,6 +184,9 @@ class DatasetEntry:
         ``(dataset, detector, metric, value)`` rows shown beside a run's own.
     path_option
         The option that ``--dataset NAME:ARG`` sets to ``ARG`` (e.g. ``path``).
+    count
+        ``"module:function"``: the number of series for the given options, without loading them
+        (``count(**options) -> int``; generated datasets), so a run can be sized before it is built.
     """
 
     name: str
@@ -195,9 +198,14 @@ class DatasetEntry:
     metric_families: tuple[str, ...] = ()
     published: str | None = None
     path_option: str | None = None
+    count: str | None = None
 
     def load_function(self) -> Callable[..., Any]:
         return _import(self.loader, "dataset loader")
+
+    def count_function(self) -> Callable[..., int] | None:
+        """``count(**options) -> int`` (see ``count``), or None when the series must be loaded to be counted."""
+        return None if self.count is None else _import(self.count, "series counter")
 
     def about(self) -> Any:
         """The dataset's :class:`~bench.datasets.info.DatasetInfo` (a blank one for a plug-in without ``info``)."""
@@ -226,7 +234,12 @@ class DatasetEntry:
 DATASETS: dict[str, DatasetEntry] = {
     e.name: e
     for e in (
-        DatasetEntry("yahoo-synth", "bench.datasets.synthetic:load_synthetic", "bench.datasets.synthetic:INFO"),
+        DatasetEntry(
+            "yahoo-synth",
+            "bench.datasets.synthetic:load_synthetic",
+            "bench.datasets.synthetic:INFO",
+            count="bench.datasets.synthetic:count_series",
+        ),
         DatasetEntry(
             "nab",
             "bench.datasets.nab:load",

@@ -46,7 +46,7 @@ from bench import registry
 from bench.backends import PoolBroken, TaskTimeout, WorkerDied
 from bench.config import DetectorSpec
 from bench.detectors.base import Detector
-from bench.errors import BenchError, FailFastError
+from bench.errors import BenchError, FailFastError, ParameterError
 from bench.records import FailureKind, TaskRecord
 from bench.results import RunStore, Slot, safe_component
 from bench.series import Series
@@ -154,6 +154,27 @@ def make_task(spec: DetectorSpec, seed: int, series: Series) -> Task:
     ).hexdigest()
     slot = Slot(r.detector_dir, seed, series.dataset, series.name)
     return Task(raw, params, seed, series, key, slot, version)
+
+
+def check_task_count(
+    rows: tuple[DetectorSpec, ...], seeds: tuple[int, ...], n_series: int, max_tasks: int | None, *, exact: bool = True
+) -> None:
+    """Refuse a run of more than ``max_tasks`` tasks (None: no limit), counted without building them.
+
+    Rows that share their raw scores (``lstm`` and ``lstm+likelihood``) count
+    once, as :func:`plan` makes one task for them. ``exact=False``: ``n_series``
+    is a lower bound (some datasets are not counted yet).
+    """
+    if max_tasks is None:
+        return
+    n_rows = len({_canonical({"detector": r.name, "params": dict(r.params)}) for r in rows})
+    n_tasks = n_rows * len(seeds) * n_series
+    if n_tasks > max_tasks:
+        raise ParameterError(
+            f"This run has {'' if exact else 'at least '}{n_tasks:,} tasks ({n_rows:,} detector rows x "
+            f"{len(seeds)} seed(s) x {n_series:,} series), above --max-tasks {max_tasks:,}. "
+            "Narrow the grid, the seeds or the series, or raise --max-tasks."
+        )
 
 
 def plan(rows: tuple[DetectorSpec, ...], seeds: tuple[int, ...], series: list[Series]) -> list[Task]:

@@ -14,7 +14,7 @@ from bench import experiment, registry
 from bench.cli import main
 from bench.config import DatasetSpec, DetectorSpec, PostSpec, RunConfig
 from bench.errors import BenchError
-from bench.metrics import thresholds
+from bench.metrics import catalog, thresholds
 from bench.results import read_metrics
 
 scalars = st.one_of(
@@ -32,7 +32,7 @@ strategies = st.one_of(
     st.floats(min_value=0, max_value=1).map(thresholds.Quantile),
     st.floats(allow_nan=False, allow_infinity=False).map(thresholds.TrainMeanStd),
 )
-configs = st.builds(
+configs = st.builds(  # every config `bench run` can save: at least one detector, dataset, seed and family
     RunConfig,
     detectors=st.lists(
         st.builds(
@@ -42,12 +42,13 @@ configs = st.builds(
             alias=st.text(max_size=15),
             post=st.lists(st.builds(PostSpec, name=names, params=params), max_size=2).map(tuple),
         ),
+        min_size=1,
         max_size=3,
     ).map(tuple),
-    datasets=st.lists(st.builds(DatasetSpec, name=names, options=params), max_size=3).map(tuple),
-    seeds=st.lists(st.integers(min_value=0, max_value=2**31), max_size=4).map(tuple),
+    datasets=st.lists(st.builds(DatasetSpec, name=names, options=params), min_size=1, max_size=3).map(tuple),
+    seeds=st.lists(st.integers(min_value=0, max_value=2**32 - 1), min_size=1, max_size=4, unique=True).map(tuple),
     threshold=strategies,
-    metrics=st.lists(st.text(max_size=10), max_size=4).map(tuple),
+    metrics=st.lists(st.sampled_from(sorted(catalog.FAMILIES)), min_size=1, max_size=4, unique=True).map(tuple),
     series=st.one_of(st.none(), st.text(max_size=20)),
     baselines=st.booleans(),
 )
@@ -148,7 +149,7 @@ def test_param_values_are_typed_by_annotation() -> None:
         (["--param", "random.seed=42"], "random.seed is set by the run's seed; use --seed"),
         (["--seeds", "1,x"], "'x' is not an integer"),
         (["--seeds", ","], "no seed given"),
-        (["--seeds", "-1"], "integers >= 0"),
+        (["--seeds", "-1"], "integers from 0 to 4294967295"),
         (["--jobs", "0"], "--jobs must be an integer >= 1"),
         (["--jobs", "-1"], "--jobs must be an integer >= 1"),
         (["--threshold", "fixed:nan"], "finite"),

@@ -50,6 +50,10 @@ DEFAULT_KINDS = {"outlier": 0.6, "level_shift": 0.2, "collective": 0.2}
 """Kind weights when ``kinds`` is not given."""
 MIN_PART = 10
 """The training prefix and the test part each need at least this many points."""
+MAX_LENGTH = 10_000_000
+"""The longest series generated (about 0.6 GB of working arrays while it is built)."""
+MAX_POINTS = 100_000_000
+"""The most points generated in all, ``n_series * length`` (about 1.7 GB held as series)."""
 
 
 def _range(name: str, value: Any, *, low: float = 0.0, integer: bool = False) -> tuple[float, float]:
@@ -88,6 +92,17 @@ def _check(opts: dict[str, Any]) -> dict[str, Any]:
     out["n_series"] = _int("n_series", opts["n_series"], 1)
     out["seed"] = _int("seed", opts["seed"], 0)
     out["length"] = _int("length", opts["length"], 1)
+    if out["length"] > MAX_LENGTH:
+        raise ParameterError(
+            f"length={out['length']} is above the generator's bound of {MAX_LENGTH:,} points per series "
+            "(synthetic.MAX_LENGTH); use a shorter length (and more series, n_series, if you need the points)."
+        )
+    if out["n_series"] * out["length"] > MAX_POINTS:
+        raise ParameterError(
+            f"n_series={out['n_series']} x length={out['length']} = {out['n_series'] * out['length']:,} points is "
+            f"above the generator's bound of {MAX_POINTS:,} points in all (synthetic.MAX_POINTS); "
+            "lower n_series or length."
+        )
     f = opts["train_fraction"]
     if isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 < f < 1:
         raise ParameterError(f"train_fraction must be a number in (0, 1); got {f!r}.")
@@ -380,6 +395,19 @@ def load_synthetic(
     """
     del data_dir, progress
     return generate(**generate_kwargs)
+
+
+def count_series(**generate_kwargs: Any) -> int:
+    """How many series :func:`load_synthetic` would generate with these options, without generating them.
+
+    The options are checked as :func:`generate` checks them (sizes included),
+    so a run is refused or sized before any series is built.
+    """
+    import inspect
+
+    bound = inspect.signature(generate).bind(**generate_kwargs)
+    bound.apply_defaults()
+    return int(_check(dict(bound.arguments))["n_series"])
 
 
 load_synthetic.options_signature = generate  # type: ignore[attr-defined]  # --param yahoo-synth.NAME=VALUE

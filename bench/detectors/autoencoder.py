@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from bench.detectors import _windows
 from bench.detectors._torch import resolve_device, standardiser, train_seeded
-from bench.detectors.base import Detector, check_positive_int, fill_warmup
+from bench.detectors.base import Detector, check_positive_int, check_seed, fill_warmup
 from bench.errors import ParameterError
 
 
@@ -120,7 +120,7 @@ class AutoencoderDetector(Detector):
         name = type(self).__name__
         for p in ("window_size", "hidden_size", "latent_size", "epochs", "batch_size"):
             check_positive_int(name, p, getattr(self, p))
-        check_positive_int(name, "seed", self.seed, minimum=0)
+        check_seed(name, self.seed)
         if not float(self.learning_rate) > 0:
             raise ParameterError(f"{name}: learning_rate must be > 0; got {self.learning_rate!r}.")
         if not isinstance(self.device, str):

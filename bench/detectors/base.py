@@ -19,6 +19,9 @@ from numpy.typing import ArrayLike, NDArray
 from bench.errors import DataError, NotFittedError, ParameterError
 from bench.estimator import Estimator
 
+MAX_SEED = 2**32 - 1
+"""The largest seed every detector accepts: numpy's and scikit-learn's seeds are 0..2**32-1 (torch takes more)."""
+
 
 def as_values(X: ArrayLike, *, owner: str = "input", min_length: int = 1, why: str = "") -> NDArray[np.float64]:
     """Validate ``X`` and return it as a C-contiguous ``(n, d)`` float64 copy-if-needed.
@@ -245,3 +248,10 @@ def check_positive_int(owner: str, name: str, value: Any, minimum: int = 1) -> N
     """Raise ParameterError unless ``value`` is an int >= ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ParameterError(f"{owner}: {name} must be an integer >= {minimum}; got {value!r}.")
+
+
+def check_seed(owner: str, value: Any, name: str = "seed") -> None:
+    """Raise ParameterError unless ``value`` is an int in ``0..MAX_SEED``, the range every detector can use."""
+    check_positive_int(owner, name, value, minimum=0)
+    if value > MAX_SEED:
+        raise ParameterError(f"{owner}: {name} must be at most {MAX_SEED} (2**32 - 1, numpy's range); got {value!r}.")

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bench.detectors import _windows
-from bench.detectors.base import Detector, check_positive_int, fill_warmup
+from bench.detectors.base import Detector, check_positive_int, check_seed, fill_warmup
 from bench.errors import ParameterError
 
 
@@ -88,7 +88,7 @@ class IsolationForestDetector(Detector):
         name = type(self).__name__
         check_positive_int(name, "window_size", self.window_size)
         check_positive_int(name, "n_estimators", self.n_estimators)
-        check_positive_int(name, "seed", self.seed, minimum=0)
+        check_seed(name, self.seed)
         if not 0.0 < float(self.max_features) <= 1.0:
             raise ParameterError(f"{name}: max_features must be in (0, 1]; got {self.max_features!r}.")
         ms = self.max_samples

@@ -22,7 +22,7 @@ import torch
 from numpy.typing import NDArray
 
 from bench.detectors._torch import resolve_device, standardiser, train_seeded
-from bench.detectors.base import Detector, check_positive_int, fill_warmup
+from bench.detectors.base import Detector, check_positive_int, check_seed, fill_warmup
 from bench.errors import ParameterError
 
 #: Windows per forward pass when scoring (bounds memory).
@@ -192,6 +192,7 @@ class LSTMDetector(Detector):
         name = type(self).__name__
         for p in ("window_size", "hidden_size", "num_layers", "epochs", "batch_size", "patience"):
             check_positive_int(name, p, getattr(self, p))
+        check_seed(name, self.seed)
         if self.lstm_window is not None:
             check_positive_int(name, "lstm_window", self.lstm_window)
         if not isinstance(self.highway, (bool, np.bool_)):

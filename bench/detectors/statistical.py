@@ -51,6 +51,13 @@ class _RollingDetector(Detector):
     def _test_params(cls) -> dict[str, Any]:
         return {"window_size": 30}
 
+    def min_length(self) -> int:
+        w = self.window_size  # checked by _validate_params, which runs after this
+        return w if isinstance(w, int) and not isinstance(w, bool) and w >= 1 else 1
+
+    def _min_length_why(self) -> str:
+        return f"one full window of window_size={self.window_size} before the first score"
+
     def _validate_params(self) -> None:
         check_positive_int(type(self).__name__, "window_size", self.window_size, minimum=2)
 
@@ -93,6 +100,7 @@ class ZScoreDetector(_RollingDetector):
         w, the number of preceding points whose mean and (population)
         standard deviation a point is compared with. The first w points of a
         scored series have no full history: they score 0.0 (``n_warmup_ = w``).
+        ``fit`` and ``score`` need at least w points (``min_length()``).
 
     Notes
     -----
@@ -116,7 +124,8 @@ class MADDetector(_RollingDetector):
     window_size
         w, the number of preceding points whose median and median absolute
         deviation (MAD) a point is compared with. The first w points of a
-        scored series score 0.0 (``n_warmup_ = w``).
+        scored series score 0.0 (``n_warmup_ = w``); ``fit`` and ``score``
+        need at least w points (``min_length()``).
 
     Notes
     -----

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from bench.detectors.base import Detector, check_positive_int
+from bench.detectors.base import Detector, check_seed
 from bench.errors import ParameterError
 
 
@@ -49,7 +49,7 @@ class RandomDetector(Detector):
         self.seed = seed
 
     def _validate_params(self) -> None:
-        check_positive_int(type(self).__name__, "seed", self.seed, minimum=0)
+        check_seed(type(self).__name__, self.seed)
 
     def _fit(self, X: NDArray[np.float64]) -> None:
         self.n_warmup_ = 0
