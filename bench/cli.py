@@ -120,6 +120,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     options = options_from_args(args)  # first: --max-tasks is checked before it bounds the grid
     config = config_from_args(args)
+    if args.columns:  # checked now, not after every task has run
+        from bench.report.paper import check_columns, parse_columns
+
+        check_columns(parse_columns(args.columns), config.metrics)
     if args.retry_failed:
         args.out = args.retry_failed
     new_id = new_run_id([d.alias for d in config.rows], [d.name for d in config.datasets])

@@ -378,8 +378,8 @@ def resolve_metrics(keys: Sequence[str] | None, datasets: Sequence[DatasetSpec])
         raise ParameterError("--metrics is empty; name at least one family (see 'bench list').")
     names = [d.name for d in datasets]
     for fam in families:  # a dataset-specific family (NAB's score) needs a dataset that lists it
-        if fam.dataset_specific and not any(fam.key in registry.get_dataset(n).metric_families for n in names):
-            has = [n for n in registry.dataset_names() if fam.key in registry.get_dataset(n).metric_families]
+        if not any(registry.family_applies(fam.key, fam.dataset_specific, n) for n in names):
+            has = [n for n in registry.dataset_names() if registry.family_applies(fam.key, True, n)]
             where = f"add --dataset {has[0]}" if has else "no registered dataset lists it"
             raise ParameterError(
                 f"--metrics {fam.key!r} applies only to datasets that list it ({', '.join(has) or 'none'}); "

@@ -42,7 +42,7 @@ class RunResult:
 
 def _applies(config: RunConfig) -> Callable[[catalog.MetricFamily, str], bool]:
     def applies(fam: catalog.MetricFamily, dataset: str) -> bool:
-        return not fam.dataset_specific or fam.key in registry.get_dataset(dataset).metric_families
+        return registry.family_applies(fam.key, fam.dataset_specific, dataset)
 
     return applies
 

@@ -478,6 +478,12 @@ def get_dataset(name: str) -> DatasetEntry:
     return DATASETS[name]
 
 
+def family_applies(key: str, dataset_specific: bool, dataset: str) -> bool:
+    """Whether a metric family gives values on ``dataset``: any general family; a dataset-specific one (NAB's
+    score) only on a dataset whose entry lists it. The one rule; ``config.resolve_metrics`` and ``finish`` read it."""
+    return not dataset_specific or key in get_dataset(dataset).metric_families
+
+
 def get_dataset_loader(name: str) -> Callable[..., Any]:
     return get_dataset(name).load_function()
 

@@ -269,3 +269,13 @@ def test_17_14_a_symlinked_report_folder_is_replaced_never_written_through(tiny_
     assert main(["report", str(run), "--plots", "none", "-q"]) == 0
     assert not (run / "report").is_symlink() and (run / "report" / "tables.md").is_file()
     assert _snapshot(target) == before and sorted(p.name for p in target.iterdir()) == ["keep.txt"]
+
+
+def test_17_30_run_refuses_an_unknown_column_before_any_task(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``run --columns auc_prr`` ran every detector and only then exited 2 at the report; now nothing is written."""
+    out = tmp_path / "run"
+    argv = ["run", "--detector", "zscore", "--dataset", "tiny", "--no-baselines", "--columns", "auc_pr,auc_prr"]
+    assert main([*argv, "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'auc_prr'" in err[0] and "auc_pr," in err[0], err
+    assert not out.exists()

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from bench.errors import DataError
+from bench.errors import DataError, ParameterError
 from bench.metrics import catalog
 from bench.registry import SANITY_BASELINES
 from bench.report import frames
@@ -93,6 +93,25 @@ def parse_columns(text: str) -> list[Column]:
             metric, _, agg = item.partition("@")
             out.append(Column(metric, agg or None))
     return out
+
+
+def check_columns(columns: Sequence[Column], families: Sequence[str]) -> None:
+    """Refuse a column whose metric a run of ``families`` never computes, before the run starts (``run --columns``).
+
+    >>> check_columns(parse_columns("auc_pr"), ["auc"])
+    >>> check_columns(parse_columns("auc_prr"), ["auc"])
+    Traceback (most recent call last):
+    ...
+    bench.errors.ParameterError: --columns: 'auc_prr' is not a metric of this run's families (auc). Choose from: ...
+    """
+    computed = {m.name for f in catalog.resolve(list(families)) for m in f.metrics}
+    computed |= {m.name for m in (*catalog.COST, catalog.THRESHOLD)}
+    unknown = [c.metric for c in columns if c.metric not in computed]
+    if unknown:
+        raise ParameterError(
+            f"--columns: {', '.join(map(repr, unknown))} is not a metric of this run's families "
+            f"({', '.join(families)}). Choose from: {', '.join(sorted(computed))}."
+        )
 
 
 @dataclass(frozen=True)
