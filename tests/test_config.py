@@ -149,7 +149,6 @@ def test_param_values_are_typed_by_annotation() -> None:
         (["--seeds", "1,x"], "'x' is not an integer"),
         (["--seeds", ","], "no seed given"),
         (["--seeds", "-1"], "integers >= 0"),
-        (["--jobs", "0"], "--jobs must be an integer >= 1"),
         (["--jobs", "-1"], "--jobs must be an integer >= 1"),
         (["--threshold", "fixed:nan"], "finite"),
         (["--detector", "lstm+"], "NAME+POSTPROCESSOR"),
