@@ -412,7 +412,7 @@ def dask_executor(scheduler: str | None, jobs: int) -> Iterator[Executor]:
     if scheduler:
         try:
             client = Client(scheduler, timeout="30s")
-        except OSError as exc:
+        except (OSError, TypeError, ValueError) as exc:  # unreachable, or tls:// without Dask's TLS settings
             raise ParameterError(f"Cannot reach the Dask scheduler at {scheduler}: {exc}.") from None
         cluster = None
     else:

@@ -49,6 +49,14 @@ def test_17_13_well_formed_scheduler_addresses_pass_the_check(address: str) -> N
     backends.check_scheduler(address)
 
 
+def test_17_13_tls_without_tls_settings_is_one_line_and_exit_2(tmp_path: Path, dask_installed, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "r"
+    argv = ["run", "--detector", "zscore", *SMALL, "--out", str(out), "-q", "--no-baselines"]
+    assert main([*argv, "--scheduler", "tls://127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Cannot reach the Dask scheduler at tls://127.0.0.1:1" in err[0], err
+
+
 # --------------------------------------------------------------------------- 17: no more workers than tasks
 def test_17_17_never_more_workers_than_tasks_and_none_before_a_task_needs_one() -> None:
     before = len(multiprocessing.active_children())
