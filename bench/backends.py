@@ -192,6 +192,8 @@ class WorkerPool(Executor):
     enforces_timeout = True
 
     def __init__(self, jobs: int, task_timeout: float | None = None) -> None:
+        if jobs < 1:
+            raise ParameterError(f"A WorkerPool needs at least one worker; got jobs={jobs!r}.")
         self._ctx = get_context("spawn")
         self._timeout = task_timeout
         self._queue: deque[_Job] = deque()

@@ -19,6 +19,7 @@ from conftest import REPO_ROOT, require_extra
 from bench import backends
 from bench.backends import TaskTimeout, WorkerPool, make_executor
 from bench.cli import main
+from bench.errors import ParameterError
 
 TESTS = Path(__file__).resolve().parent
 SMALL = ["--dataset", "yahoo-synth", "--param", "yahoo-synth.n_series=2", "--param", "yahoo-synth.length=700"]
@@ -66,6 +67,11 @@ def test_17_17_never_more_workers_than_tasks_and_none_before_a_task_needs_one() 
         assert len(multiprocessing.active_children()) == before, "no worker starts before a task is submitted"
         assert pool.submit(pow, 2, 10).result(timeout=120) == 1024
         assert len(multiprocessing.active_children()) == before + 1, "one task, one worker"
+
+
+def test_17_17_a_pool_of_no_workers_is_refused_rather_than_waiting_forever() -> None:
+    with pytest.raises(ParameterError, match="at least one worker"):
+        WorkerPool(0)
 
 
 def test_17_17_jobs_far_beyond_the_cores_are_capped_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
