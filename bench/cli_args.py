@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bench.backends import DEFAULT_TASK_TIMEOUT
+from bench.backends import DEFAULT_TASK_TIMEOUT, MAX_JOBS_PER_CORE
 
 DEFAULT_DETECTOR = "lstm"
 DEFAULT_DATASET = "yahoo-synth"
@@ -97,9 +97,11 @@ def _add_execution(run: argparse.ArgumentParser) -> None:
         "--jobs",
         type=int,
         default=None,
-        help="worker processes, one thread each, never more than the tasks (default: one per core; 1 for runs under "
-        "8 tasks). A detector that crashes its process fails alone with any N >= 1; 0 runs the tasks in this "
-        "process instead (for debuggers and profilers: a crash there ends the run)",
+        metavar="N",
+        help="worker processes, one thread each (default: one per core; 1 for runs under 8 tasks), never more than "
+        f"the tasks nor {MAX_JOBS_PER_CORE} per core. Even one isolates the run: a detector that crashes its process "
+        "fails alone. 0 runs the tasks in this process instead (for debuggers and profilers: a crash there ends "
+        "the run)",
     )
     run.add_argument("--no-baselines", action="store_true", help="do not add the random and null sanity baselines")
     run.add_argument(
