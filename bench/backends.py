@@ -1,4 +1,4 @@
-"""Executors the runner sends tasks to: this process, local worker processes, or a Dask cluster.
+"""Executors the runner sends tasks to: local worker processes, a Dask cluster, or (``jobs=0``) this process.
 
 The runner needs nothing but :class:`concurrent.futures.Executor`'s
 ``submit``; a backend is a function here returning one. Workers only compute:
@@ -6,10 +6,15 @@ a task's result (record and scores) comes back to the runner, which alone
 writes the run folder, so a remote cluster needs no shared file system.
 
 - ``processes`` (default): :class:`WorkerPool`, spawned worker processes with
-  one thread each. A task that runs past ``task_timeout`` has its worker
+  one thread each, started as tasks arrive and never more than the tasks (nor
+  more than :data:`MAX_JOBS_PER_CORE` per core). A task that runs past
+  ``task_timeout`` (counted from when its worker starts it) has its worker
   killed and fails alone (:class:`TaskTimeout`); a worker that dies (a
   segfault, ``os._exit``) fails only the task it was running
-  (:class:`WorkerDied`); either way a fresh worker replaces it.
+  (:class:`WorkerDied`); either way a fresh worker replaces it. This holds
+  for one worker too: ``jobs=1`` is one worker process, and only ``jobs=0``
+  runs the tasks in this process, where a crash ends the run (for debuggers
+  and profilers).
 - ``dask``: a local ``distributed.LocalCluster`` on 127.0.0.1, or an existing
   cluster (``--scheduler tcp://HOST:PORT``) through ``Client.get_executor()``.
   Dask cannot interrupt a running task: the runner records a task past the
@@ -22,6 +27,7 @@ import os
 import signal
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
@@ -29,6 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import connection, get_context
 from typing import Any
+from urllib.parse import urlsplit
 
 from bench.errors import BenchError, MissingDependencyError, ParameterError
 
@@ -49,14 +56,57 @@ class PoolBroken(BenchError, RuntimeError):
     """Worker processes cannot run at all (they die before they start); no task is to blame, the run stops."""
 
 
+MAX_JOBS_PER_CORE = 4
+"""More local workers than this per core only share the cores (and the memory): ``--jobs`` is capped there."""
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss")
+"""Transports a Dask scheduler address may name (``inproc://`` lives in one process, so never this one's cluster)."""
+
+
 def default_jobs(n_tasks: int) -> int:
     """Worker processes when the user does not say: one per core, or 1 for small runs (< 8 tasks)."""
     return max(1, min(os.cpu_count() or 1, n_tasks)) if n_tasks >= 8 else 1
 
 
 def check_jobs(jobs: int | None) -> None:
-    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-        raise ParameterError(f"--jobs must be an integer >= 1; got {jobs!r}.")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 0):
+        raise ParameterError(
+            f"--jobs must be an integer >= 1 (worker processes), or 0 to run in this process; got {jobs!r}."
+        )
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """Refuse a Dask scheduler address that is not ``tcp://HOST:PORT`` (or tls, ws, wss) before anything connects."""
+    if scheduler is None:
+        return
+    try:
+        parts = urlsplit(scheduler)
+        port = parts.port
+    except ValueError:  # an unclosed IPv6 bracket, a port out of range or not a number
+        port, parts = None, None
+    if parts is None or parts.scheme not in SCHEDULER_SCHEMES or not parts.hostname or not port or parts.path:
+        raise ParameterError(
+            f"--scheduler must be a Dask scheduler address, tcp://HOST:PORT (or tls://, ws://, wss://; an IPv6 "
+            f"host in brackets, tcp://[::1]:8786); got {scheduler!r}. `dask scheduler` prints its address."
+        )
+
+
+def worker_count(jobs: int | None, n_tasks: int, *, local: bool = True) -> int:
+    """Workers for ``n_tasks``: ``jobs`` (or :func:`default_jobs`), never more than the tasks.
+
+    Local workers are also capped at :data:`MAX_JOBS_PER_CORE` per core, with a
+    warning: a thousand processes on a few cores only compete for them.
+    """
+    width = min(default_jobs(n_tasks) if jobs is None else jobs, max(1, n_tasks))
+    cores = os.cpu_count() or 1
+    if local and width > MAX_JOBS_PER_CORE * cores:
+        limit = MAX_JOBS_PER_CORE * cores
+        warnings.warn(
+            f"--jobs {jobs} is more than {MAX_JOBS_PER_CORE} worker processes per core ({cores} cores here); "
+            f"using {limit} worker processes.",
+            stacklevel=2,
+        )
+        width = limit
+    return width
 
 
 def check_timeout(timeout: float | None) -> None:
@@ -77,8 +127,12 @@ def init_worker() -> None:  # pragma: no cover - runs in a child process
 
 
 READY = "ready"
+STARTED = "started"
 MAX_START_FAILURES = 3
 """Workers that die before they are ready, this many times in a row, fail the pool (a broken environment)."""
+LOAD_SECONDS = 120.0
+"""How long (or the task timeout, if longer) a worker may take to load a task, which imports its modules,
+before it starts it; the task's own timeout starts then."""
 
 
 def _worker_main(conn: Any) -> None:  # pragma: no cover - runs in a child process
@@ -91,7 +145,8 @@ def _worker_main(conn: Any) -> None:  # pragma: no cover - runs in a child proce
             return
         if message is None:
             return
-        fn, args, kwargs = message
+        fn, args, kwargs = message  # loaded: the task's modules are imported, its clock starts now
+        conn.send(STARTED)
         try:
             reply: tuple[bool, Any] = (True, fn(*args, **kwargs))
         except BaseException as exc:  # sent back to the parent, which decides
@@ -109,6 +164,7 @@ class _Worker:
     ready: bool = False
     future: Future[Any] | None = None
     deadline: float = float("inf")
+    loaded: bool = False  # its task is loaded and running (the task timeout runs), else still loading
 
 
 @dataclass
@@ -121,18 +177,23 @@ class _Job:
 
 
 class WorkerPool(Executor):
-    """``jobs`` spawned worker processes; a hung or crashed task fails alone and its worker is replaced.
+    """Up to ``jobs`` spawned worker processes; a hung or crashed task fails alone and its worker is replaced.
 
-    A background thread hands queued tasks to idle workers, collects results,
-    stops a worker whose task passed the timeout, and replaces any worker that
-    died. Workers that keep dying before they are ready (an environment
-    where they cannot start) fail every task with a clear message instead of
-    being restarted forever.
+    A background thread starts workers as queued tasks need them (never more
+    than ``jobs``), hands queued tasks to idle workers, collects results,
+    stops a worker whose task passed the timeout, and retires any worker that
+    died. A task's timeout counts from when its worker has loaded it (the
+    modules it imports, which a fresh worker on a busy machine may take
+    seconds over), not from when it was sent. Workers that keep dying before
+    they are ready (an environment where they cannot start) fail every task
+    with a clear message instead of being restarted forever.
     """
 
     enforces_timeout = True
 
     def __init__(self, jobs: int, task_timeout: float | None = None) -> None:
+        if jobs < 1:
+            raise ParameterError(f"A WorkerPool needs at least one worker; got jobs={jobs!r}.")
         self._ctx = get_context("spawn")
         self._timeout = task_timeout
         self._queue: deque[_Job] = deque()
@@ -141,7 +202,9 @@ class WorkerPool(Executor):
         self._closing = False
         self._broken: BaseException | None = None
         self._start_failures = 0
-        self._workers = [self._start() for _ in range(jobs)]
+        self._jobs = jobs
+        self._load_seconds = max(task_timeout or 0.0, LOAD_SECONDS)
+        self._workers: list[_Worker] = []
         self._thread = threading.Thread(target=self._run, name="bench-worker-pool", daemon=True)
         self._thread.start()
 
@@ -169,7 +232,15 @@ class WorkerPool(Executor):
         except OSError:
             pass
 
+    def _grow(self) -> None:
+        """Start workers for the queued tasks that no worker (idle or starting) will take, up to ``jobs``."""
+        with self._lock:
+            unserved = len(self._queue) - sum(w.future is None for w in self._workers)
+        for _ in range(min(unserved, self._jobs - len(self._workers))):
+            self._workers.append(self._start())
+
     def _dispatch(self) -> None:
+        self._grow()
         for w in self._workers:
             if w.future is not None or not w.ready:
                 continue
@@ -192,11 +263,11 @@ class WorkerPool(Executor):
             except Exception as exc:  # the task cannot be pickled: fail it, keep the worker
                 job.future.set_exception(exc)
                 continue
-            w.future = job.future
-            w.deadline = time.monotonic() + self._timeout if self._timeout else float("inf")
+            w.future, w.loaded = job.future, False
+            w.deadline = time.monotonic() + self._load_seconds if self._timeout else float("inf")
 
     def _retire(self, w: _Worker, error: BaseException | None) -> None:
-        """Stop ``w``, fail its task with ``error`` (when it had one), and start a replacement."""
+        """Stop ``w`` and fail its task with ``error`` (when it had one); the next dispatch starts a replacement."""
         if w.process.is_alive():
             w.process.kill()
         w.process.join(30)  # a crashing process may still be writing its core dump
@@ -213,10 +284,7 @@ class WorkerPool(Executor):
                 )
         else:
             self._start_failures = 0
-        fresh = self._start() if not self._closing else None
-        if fresh is not None:
-            w.process, w.conn = fresh.process, fresh.conn
-        w.ready, w.future, w.deadline = False, None, float("inf")
+        self._workers.remove(w)
 
     def _busy(self) -> bool:
         with self._lock:
@@ -243,6 +311,10 @@ class WorkerPool(Executor):
                 if message == READY:
                     w.ready = True
                     continue
+                if message == STARTED:
+                    w.loaded = True
+                    w.deadline = now + self._timeout if self._timeout else float("inf")
+                    continue
                 ok, value = message
                 future, w.future, w.deadline = w.future, None, float("inf")
                 if future is not None:
@@ -250,7 +322,14 @@ class WorkerPool(Executor):
             elif w.process.sentinel in ready:
                 self._retire(w, WorkerDied(_exit_reason(self._exit_code(w))))
             elif w.future is not None and now >= w.deadline:
-                self._retire(w, TaskTimeout(f"timed out after {self._timeout:g} s (--task-timeout)"))
+                self._retire(w, self._timed_out(w))
+
+    def _timed_out(self, w: _Worker) -> TaskTimeout:
+        if w.loaded:
+            return TaskTimeout(f"timed out after {self._timeout:g} s (--task-timeout)")
+        return TaskTimeout(
+            f"the worker did not finish loading the task (importing its modules) within {self._load_seconds:g} s"
+        )
 
     @staticmethod
     def _exit_code(w: _Worker) -> int | None:
@@ -299,7 +378,7 @@ class WorkerPool(Executor):
             self._closing = True
             while self._queue:
                 self._queue.popleft().future.cancel()
-        for w in self._workers:
+        for w in list(self._workers):
             if w.process.is_alive():
                 w.process.kill()
         self._wake()
@@ -335,7 +414,7 @@ def dask_executor(scheduler: str | None, jobs: int) -> Iterator[Executor]:
     if scheduler:
         try:
             client = Client(scheduler, timeout="30s")
-        except OSError as exc:
+        except (OSError, TypeError, ValueError) as exc:  # unreachable, or tls:// without Dask's TLS settings
             raise ParameterError(f"Cannot reach the Dask scheduler at {scheduler}: {exc}.") from None
         cluster = None
     else:
@@ -366,19 +445,24 @@ def make_executor(
 ) -> tuple[Any, int, str]:
     """(context manager giving the executor or None, its width, a description) for a run of ``n_tasks``.
 
-    One job with the local backend runs the tasks in this process (``None``).
+    ``jobs=0`` with the local backend runs the tasks in this process (``None``): no isolation.
     """
     check_jobs(jobs)
     check_timeout(task_timeout)
-    if scheduler and backend != "dask":
+    check_scheduler(scheduler)
+    if scheduler is not None:
         backend = "dask"
     if backend not in BACKENDS:
         raise ParameterError(f"Unknown backend {backend!r}. Available: {', '.join(BACKENDS)}.")
-    width = default_jobs(n_tasks) if jobs is None else jobs
     if backend == "dask":
-        if scheduler:
+        if jobs == 0:
+            raise ParameterError("--jobs 0 runs the tasks in this process, not on Dask; give --jobs N >= 1 or drop it.")
+        if scheduler is not None:
+            width = worker_count(jobs, n_tasks, local=False)
             return dask_executor(scheduler, width), width, f"dask cluster at {scheduler}"
+        width = worker_count(jobs, n_tasks)
         return dask_executor(None, width), width, f"local dask cluster of {width} workers"
-    if width <= 1:
+    if jobs == 0:
         return _nothing(), 1, "this process"
-    return WorkerPool(width, task_timeout), width, f"{width} worker processes"
+    width = worker_count(jobs, n_tasks)
+    return WorkerPool(width, task_timeout), width, f"{width} worker process{'es' if width > 1 else ''}"

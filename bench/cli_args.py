@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bench.backends import DEFAULT_TASK_TIMEOUT
+from bench.backends import DEFAULT_TASK_TIMEOUT, MAX_JOBS_PER_CORE
 
 DEFAULT_DETECTOR = "lstm"
 DEFAULT_DATASET = "yahoo-synth"
@@ -98,7 +98,11 @@ def _add_execution(run: argparse.ArgumentParser) -> None:
         "--jobs",
         type=int,
         default=None,
-        help="worker processes, one thread each (default: one per core; 1 for runs under 8 tasks)",
+        metavar="N",
+        help="worker processes, one thread each (default: one per core; 1 for runs under 8 tasks), never more than "
+        f"the tasks nor {MAX_JOBS_PER_CORE} per core. Even one isolates the run: a detector that crashes its process "
+        "fails alone. 0 runs the tasks in this process instead (for debuggers and profilers: a crash there ends "
+        "the run)",
     )
     run.add_argument("--no-baselines", action="store_true", help="do not add the random and null sanity baselines")
     run.add_argument(
@@ -122,7 +126,8 @@ def _add_execution(run: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--retry-failed",
         metavar="RUN_DIR",
-        help="rerun only the failed tasks of an existing run folder, with its saved config",
+        help="resume an existing run folder with its saved config, rerunning its failed tasks too (and, as any "
+        "resume does, the tasks whose key changed: edited detector code or data)",
     )
     run.add_argument(
         "--backend",
@@ -133,7 +138,8 @@ def _add_execution(run: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--scheduler",
         metavar="tcp://HOST:PORT",
-        help="send tasks to an existing Dask cluster (implies --backend dask; results come back to this machine)",
+        help="send tasks to an existing Dask cluster at tcp://HOST:PORT (or tls://, ws://, wss://), as `dask "
+        "scheduler` prints it (implies --backend dask; results come back to this machine)",
     )
     _report_flags(run)
     run.set_defaults(handler="run")
@@ -238,7 +244,9 @@ def _add_gates(sub: Any, common: argparse.ArgumentParser) -> None:
     chk.add_argument("baseline", metavar="BASELINE.json")
     chk.add_argument("--tolerance", type=float, default=0.01, help="allowed drop, absolute (default: 0.01)")
     chk.add_argument("--out", help="keep the fresh run in this folder (default: a temporary folder)")
-    chk.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    chk.add_argument(
+        "--jobs", type=int, default=None, help="worker processes (default: one per core; 0: in this process)"
+    )
     chk.add_argument("--markdown", action="store_true", help="print a Markdown table")
     _allow_flag(chk)
     chk.set_defaults(handler="check")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import registry
-from bench.backends import DEFAULT_TASK_TIMEOUT, check_jobs, check_timeout, make_executor
+from bench.backends import DEFAULT_TASK_TIMEOUT, check_jobs, check_scheduler, check_timeout, make_executor
 from bench.config import DetectorSpec, PostSpec, RunConfig, dataset_spec, disambiguate, resolve_metrics
 from bench.errors import OutputError, ParameterError
 from bench.finish import RunResult, finish
@@ -42,7 +42,9 @@ class RunOptions:
     Parameters
     ----------
     jobs
-        Worker processes (or Dask workers); None: one per core, 1 for runs under 8 tasks.
+        Worker processes (or Dask workers), never more than the tasks; None: one per core, 1 for runs under 8
+        tasks. Even one worker isolates the run from a detector that crashes its process; 0 runs the tasks in
+        this process (no isolation: for debuggers and profilers).
     backend
         ``processes`` (local worker processes) or ``dask``.
     scheduler
@@ -82,6 +84,7 @@ class RunOptions:
     def __post_init__(self) -> None:
         check_jobs(self.jobs)
         check_timeout(self.task_timeout)
+        check_scheduler(self.scheduler)
         if self.in_flight is not None and (isinstance(self.in_flight, bool) or self.in_flight < 1):
             raise ParameterError(f"in_flight must be an integer >= 1; got {self.in_flight!r}.")
         if self.max_tasks is not None and (isinstance(self.max_tasks, bool) or self.max_tasks < 1):

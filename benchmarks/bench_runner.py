@@ -6,7 +6,7 @@ Usage::
     python benchmarks/bench_runner.py nab [--detector lstm,iforest,zscore]
 
 ``overhead`` runs ``bench run --detector null --metrics alarms`` on 200
-series of 200 points (yahoo-synth) in this process (``--jobs 1``), on 2 worker processes and on a
+series of 200 points (yahoo-synth) in this process (``--jobs 0``), on 1 and 2 worker processes and on a
 2-worker local Dask cluster, and prints the wall time of the task phase and
 the time per task. ``nab`` runs the full NAB corpus with the given detectors
 on the same three backends. Each configuration runs in a fresh interpreter
@@ -27,7 +27,8 @@ import time
 from pathlib import Path
 
 BACKENDS = {
-    "1 process": ["--jobs", "1"],
+    "this process": ["--jobs", "0"],
+    "1 worker process": ["--jobs", "1"],
     "2 worker processes": ["--jobs", "2"],
     "2-worker Dask LocalCluster": ["--jobs", "2", "--backend", "dask"],
 }
@@ -69,7 +70,7 @@ def main() -> int:
         base = [sys.executable, "-m", "bench", "run", *run, "-q", "--plots", "none"]
         # the same command with a series filter matching one series: start-up, loading and evaluation alone
         first = "synth_000" if args.what == "overhead" else "realKnownCause/nyc_taxi"
-        one = timed([*base, "--series", first, "--out", str(Path(tmp) / "one"), "--jobs", "1"])
+        one = timed([*base, "--series", first, "--out", str(Path(tmp) / "one"), "--jobs", "0"])
         print(f"{os.cpu_count()} cores; fixed cost (start-up, loading, one task, evaluation): {one:.1f} s")
         print(f"{'backend':28s} {'wall s':>8s} {'tasks':>6s} {'task s':>8s} {'ms per task':>12s}")
         for name, flags in BACKENDS.items():

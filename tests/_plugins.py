@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import tempfile
+from pathlib import Path
+
 import numpy as np
 
 from bench.detectors.base import Detector
@@ -10,7 +15,43 @@ from bench.postprocess.base import PostProcessor
 from bench.series import Series
 from bench.testing import sine_with_spikes
 
-CALLS: list[str] = []
+
+class _Calls:
+    """A list of calls that worker processes append to too: one line each in the file ``$BENCH_TEST_CALLS``.
+
+    Tasks run in worker processes, so a module-level list would count only
+    this process's calls. The first process to import this module names the
+    file; the workers it spawns inherit the variable.
+    """
+
+    def __init__(self) -> None:
+        if "BENCH_TEST_CALLS" not in os.environ:
+            path = Path(tempfile.gettempdir()) / f"bench-test-calls-{os.getpid()}.txt"
+            os.environ["BENCH_TEST_CALLS"] = str(path)
+            atexit.register(path.unlink, missing_ok=True)
+        self.path = Path(os.environ["BENCH_TEST_CALLS"])
+
+    def append(self, call: str) -> None:
+        with open(self.path, "a") as fh:
+            fh.write(call + "\n")
+
+    def clear(self) -> None:
+        self.path.write_text("")
+
+    def _calls(self) -> list[str]:
+        return self.path.read_text().split() if self.path.exists() else []
+
+    def __len__(self) -> int:
+        return len(self._calls())
+
+    def __eq__(self, other: object) -> bool:
+        return self._calls() == other
+
+    def __repr__(self) -> str:
+        return repr(self._calls())
+
+
+CALLS = _Calls()
 
 
 class AbsDetector(Detector):

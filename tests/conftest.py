@@ -8,6 +8,7 @@ Tests that need ../shared find it beside the repository root (or at
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -82,10 +83,42 @@ def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def gutentag_installed() -> None:
     """The optional GutenTAG extra. It pins scipy<1.15, so CI tests it in an environment of its own
     (``.ci/run``, with ``BENCH_REQUIRE_GUTENTAG=1``: there a missing package fails instead of skipping)."""
+    required = os.environ.get("BENCH_REQUIRE_GUTENTAG") == "1"
+    require_extra("gutenTAG", "gutentag", required=required, note=" (tested in its own CI environment)")
+
+
+def require_extra(module: str, extra: str, *, required: bool, note: str = "") -> None:
+    """Skip the calling test when an optional extra's ``module`` is missing, or fail it when ``required``.
+
+    One rule for every optional extra: a developer without it sees a skip that
+    says how to install it; the environment meant to test it (``.ci/run``)
+    fails instead, since a skipped test there proves nothing.
+    """
     try:
-        import gutenTAG  # noqa: F401
+        __import__(module)
     except ImportError:
-        msg = "optional extra not installed: pip install -e '.[gutentag]' (tested in its own CI environment)"
-        if os.environ.get("BENCH_REQUIRE_GUTENTAG") == "1":
+        msg = f"optional extra not installed: pip install -e '.[{extra}]'{note}"
+        if required:
             pytest.fail(msg)
         pytest.skip(msg)
+
+
+def require_program(names: tuple[str, ...], install: str) -> str:
+    """The path of the first of ``names`` on PATH; else skip the calling test, or fail it under ``CI=true``.
+
+    The rule of :func:`require_extra` for system programs (pdflatex, chromium), which ``.ci/run`` installs.
+    """
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    msg = f"{' / '.join(names)} not installed; install it: {install}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
+@pytest.fixture
+def dask_installed() -> None:
+    """The optional Dask extra: required under ``CI=true`` (``.ci/run`` installs ``.[test,dask]``)."""
+    require_extra("distributed", "dask", required=os.environ.get("CI", "").lower() == "true")

@@ -150,7 +150,6 @@ def test_param_values_are_typed_by_annotation() -> None:
         (["--seeds", "1,x"], "'x' is not an integer"),
         (["--seeds", ","], "no seed given"),
         (["--seeds", "-1"], "integers from 0 to 4294967295"),
-        (["--jobs", "0"], "--jobs must be an integer >= 1"),
         (["--jobs", "-1"], "--jobs must be an integer >= 1"),
         (["--threshold", "fixed:nan"], "finite"),
         (["--detector", "lstm+"], "NAME+POSTPROCESSOR"),

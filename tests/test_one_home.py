@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import require_program
 
 from bench.cli import main
 from bench.compare import compare
@@ -150,8 +151,7 @@ def test_an_alias_with_special_characters_gives_intact_markdown_and_compiling_la
     assert row.count(" | ") == md.splitlines()[2].count(" | ")  # the pipe is escaped: the table stays intact
     tex = (run / "summary.tex").read_text()
     assert r"R\&D \#1 \textbar{} x" in tex
-    if shutil.which("pdflatex") is None:
-        pytest.skip("pdflatex not installed (apt-get install texlive-latex-base texlive-latex-recommended)")
+    require_program(("pdflatex",), "apt-get install texlive-latex-base texlive-latex-recommended")
     doc = tmp_path / "doc.tex"
     doc.write_text(
         "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{booktabs}\n\\begin{document}\n"

@@ -85,11 +85,11 @@ def test_pipeline_run_takes_a_config_a_store_and_options(tmp_path: Path) -> None
     assert len(result.records) == 3 and all(isinstance(r, TaskRecord) and r.ok for r in result.records)
     assert [s.name for s in result.series] == ["s0", "s1", "s2"] and not result.failed
     session = json.loads((tmp_path / "r" / "config.json").read_text())["sessions"][-1]
-    assert (session["command"], session["jobs"], session["backend"]) == ("run", 1, "this process")
+    assert (session["command"], session["jobs"], session["backend"]) == ("run", 1, "1 worker process")
 
 
 @pytest.mark.parametrize(
-    "bad", [{"jobs": 0}, {"jobs": True}, {"task_timeout": -1.0}, {"in_flight": 0}], ids=["jobs", "bool", "tmo", "fly"]
+    "bad", [{"jobs": -1}, {"jobs": True}, {"task_timeout": -1.0}, {"in_flight": 0}], ids=["jobs", "bool", "tmo", "fly"]
 )
 def test_run_options_refuse_bad_values(bad: dict[str, object]) -> None:
     with pytest.raises(ParameterError):

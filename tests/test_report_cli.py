@@ -108,7 +108,7 @@ def test_baseline_save_then_check_passes_and_fails_after_a_detector_change(
 
     original = ZScoreDetector._score
     monkeypatch.setattr(ZScoreDetector, "_score", lambda self, X: -original(self, X))  # a deliberate bug
-    assert main(["check", str(path), "-q", "--jobs", "1"]) == 1  # in this process, where the bug is patched in
+    assert main(["check", str(path), "-q", "--jobs", "0"]) == 1  # in this process, where the bug is patched in
     out = capsys.readouterr().out
     assert "REGRESSION" in out and "zscore" in out
 

@@ -7,14 +7,13 @@ test, since a CI run that skips its browser check proves nothing.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
-import pytest
+from conftest import require_program
 from PIL import Image
 
 from bench.report import frames, html, paper, plots, runplots, stats
@@ -24,14 +23,7 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
 
 
 def _browser() -> str:
-    for name in BROWSERS:
-        found = shutil.which(name)
-        if found:
-            return found
-    msg = f"no headless browser found (looked for {', '.join(BROWSERS)}); install it: apt-get install -y chromium"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(msg)
-    pytest.skip(msg)
+    return require_program(BROWSERS, "apt-get install -y chromium")
 
 
 def _build(tmp_path: Path, fmt: str = "png") -> Path:

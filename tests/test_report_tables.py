@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import require_program
 
 from bench.errors import DataError
 from bench.report import frames, paper, render
@@ -102,8 +102,7 @@ def test_standalone_latex_compiles(tmp_path: Path) -> None:
     text = render.to_latex(paper.paper_tables(m, ["auc_pr", "oracle_best_f1", "delay_points"]), standalone=True)
     assert text.startswith(r"\documentclass") and text.rstrip().endswith(r"\end{document}")
     assert r"\usepackage{booktabs}" in text
-    if shutil.which("pdflatex") is None:
-        pytest.skip("pdflatex not installed (apt-get install texlive-latex-base texlive-latex-recommended)")
+    require_program(("pdflatex",), "apt-get install texlive-latex-base texlive-latex-recommended")
     (tmp_path / "t.tex").write_text(text, encoding="utf-8")
     done = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
