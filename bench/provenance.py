@@ -131,7 +131,7 @@ def of_folder(path: Path, label: str | None = None) -> Provenance:
         if evaluation.is_file():
             settings = json.loads(evaluation.read_text(encoding="utf-8"))
             run = RunStore(folder.parent.parent).config() or {}
-            config = RunConfig.from_dict(settings["config"])
+            config = RunConfig.from_dict(settings["config"], source=str(evaluation))
             prov = from_saved(source, config, run, run if run else None)
             return Provenance(source, str(settings["threshold"]), tuple(settings["metrics"]), prov.rows, prov.data)
         saved = RunStore(folder).config()

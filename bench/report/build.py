@@ -145,7 +145,8 @@ def build_report(
 
         from bench.config import RunConfig
 
-        config = RunConfig.from_dict(json.loads((src / "evaluation.json").read_text(encoding="utf-8"))["config"])
+        saved = json.loads((src / "evaluation.json").read_text(encoding="utf-8"))["config"]
+        config = RunConfig.from_dict(saved, source=str(src / "evaluation.json"))
     if not (src / "metrics.csv").exists():
         raise DataError(f"{src} has no metrics.csv; run `python -m bench evaluate --run {store.root}` first.")
     metrics = read_metrics(src / "metrics.csv")
