@@ -26,12 +26,15 @@ def preflight(config: RunConfig, series: Sequence[Series] = ()) -> None:
     (not an :class:`~bench.estimator.Estimator`) has none and is checked by its own ``fit``.
     A detector whose :meth:`~bench.detectors.base.Detector.min_length` with these
     parameters is more than the shortest training part of ``series`` is refused
-    too: it would fail on, or learn nothing from, that series.
+    too: it would fail on, or learn nothing from, that series; so is one whose
+    ``min_series_length`` (a rolling window's warm-up) is more than the shortest
+    series: every score of that series would be the warm-up floor.
     """
     from bench.detectors.base import Detector
     from bench.estimator import Estimator
 
     shortest = min(series, key=lambda s: s.train_end, default=None)
+    smallest = min(series, key=len, default=None)
     for row in config.rows:
         det = registry.make_detector(row.name, resolved_params(row.raw), seed=config.seeds[0])
         if isinstance(det, Estimator):
@@ -45,6 +48,13 @@ def preflight(config: RunConfig, series: Sequence[Series] = ()) -> None:
                 f"{row.alias}: {type(det).__name__} needs at least {det.min_length()} points of training data"
                 f"{f' ({why})' if why else ''}; the shortest training part is {shortest.train_end} points "
                 f"({shortest.key}). Lower the parameter, or use longer series."
+            )
+        if isinstance(det, Detector) and smallest is not None and len(smallest) < det.min_series_length():
+            why = det._min_series_length_why()
+            raise ParameterError(
+                f"{row.alias}: {type(det).__name__} needs series of at least {det.min_series_length()} points"
+                f"{f' ({why})' if why else ''}; {smallest.key} has {len(smallest)}, so its scores would be "
+                "constant. Lower the parameter, or use longer series."
             )
         for p in row.post:
             pp = registry.get_postprocessor_class(p.name)(**p.params)

@@ -39,28 +39,35 @@ def _tiny_run(tmp_path: Path, *extra: str) -> Path:
 
 
 # --------------------------------------------------------------------------- 17.9 window longer than the data
-def test_17_9_window_longer_than_the_training_part_is_refused_before_any_task(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_17_9_window_longer_than_the_series_is_refused_before_any_task(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "run"
     argv = ["run", "--detector", "zscore", "--param", "zscore.window_size=100000", *TINY, "--out", str(out), "-q"]
     assert main(argv) == 2
     err = _one_line_error(capsys)
-    for part in ("zscore", "window_size=100000", "100000 points", "30 points"):
+    for part in ("zscore", "window_size=100000", "100001 points", "has 100", "constant"):
         assert part in err, err
     assert not (out / "scores").exists()  # refused before the first task
 
 
-def test_17_9_rolling_detectors_need_one_full_window_of_training_data() -> None:
+def test_17_9_rolling_detectors_need_one_scored_point_per_series() -> None:
     import numpy as np
 
     from bench.detectors.statistical import MADDetector, ZScoreDetector
-    from bench.errors import DataError
+    from bench.prepare import preflight
 
     for cls in (ZScoreDetector, MADDetector):
         det = cls(window_size=50)
-        assert det.min_length() == 50
-        with pytest.raises(DataError, match="at least 50 points"):
-            det.fit(np.zeros(49))
-        assert det.fit(np.arange(50.0)).score(np.arange(80.0)).shape == (80,)
+        assert det.min_series_length() == 51 and det.min_length() == 1
+        assert np.all(det.fit(np.arange(20.0)).score(np.arange(50.0)) == 0.0)  # 50 points: constant, hence refused
+        assert np.ptp(det.fit(np.arange(20.0)).score(np.sin(np.arange(51.0)))) > 0  # a training part under w is fine
+    from bench.config import DetectorSpec, build, dataset_spec
+    from bench.series import Series
+
+    config = build([DetectorSpec("zscore", {"window_size": 50})], [dataset_spec("yahoo-synth")])
+    x = np.sin(np.arange(51.0))
+    preflight(config, [Series("d", "ok", x, np.zeros(51, dtype=np.int8), train_end=10)])  # passes
+    with pytest.raises(Exception, match="at least 51 points"):
+        preflight(config, [Series("d", "short", x[:50], np.zeros(50, dtype=np.int8), train_end=10)])
 
 
 def test_17_9_a_window_that_fits_still_runs(tmp_path: Path) -> None:

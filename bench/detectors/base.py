@@ -103,6 +103,14 @@ class Detector(Estimator):
     def _min_length_why(self) -> str:
         return ""
 
+    def min_series_length(self) -> int:
+        """The fewest points a whole series (training and test part) needs for any of its points to get a real
+        score rather than the warm-up floor; shorter series would get constant scores. Default: ``min_length()``."""
+        return self.min_length()
+
+    def _min_series_length_why(self) -> str:
+        return self._min_length_why()
+
     def _check(self, X: ArrayLike) -> NDArray[np.float64]:
         arr = as_values(X, owner=type(self).__name__, min_length=self.min_length(), why=self._min_length_why())
         if arr.shape[1] > 1 and not self.multivariate:

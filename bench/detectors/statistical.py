@@ -51,12 +51,14 @@ class _RollingDetector(Detector):
     def _test_params(cls) -> dict[str, Any]:
         return {"window_size": 30}
 
-    def min_length(self) -> int:
+    def min_series_length(self) -> int:
+        """``window_size + 1``: the first w points of a series are warm-up (score 0), so a series of w points
+        or fewer would be scored constant. Fitting needs no full window (a short history scores warm-up)."""
         w = self.window_size  # checked by _validate_params, which runs after this
-        return w if isinstance(w, int) and not isinstance(w, bool) and w >= 1 else 1
+        return w + 1 if isinstance(w, int) and not isinstance(w, bool) and w >= 1 else 1
 
-    def _min_length_why(self) -> str:
-        return f"one full window of window_size={self.window_size} before the first score"
+    def _min_series_length_why(self) -> str:
+        return f"window_size={self.window_size} points of warm-up come before the first real score"
 
     def _validate_params(self) -> None:
         check_positive_int(type(self).__name__, "window_size", self.window_size, minimum=2)
@@ -99,8 +101,8 @@ class ZScoreDetector(_RollingDetector):
     window_size
         w, the number of preceding points whose mean and (population)
         standard deviation a point is compared with. The first w points of a
-        scored series have no full history: they score 0.0 (``n_warmup_ = w``).
-        ``fit`` and ``score`` need at least w points (``min_length()``).
+        scored series have no full history: they score 0.0 (``n_warmup_ = w``),
+        so a run refuses series of w points or fewer (``min_series_length()``).
 
     Notes
     -----
@@ -124,8 +126,8 @@ class MADDetector(_RollingDetector):
     window_size
         w, the number of preceding points whose median and median absolute
         deviation (MAD) a point is compared with. The first w points of a
-        scored series score 0.0 (``n_warmup_ = w``); ``fit`` and ``score``
-        need at least w points (``min_length()``).
+        scored series score 0.0 (``n_warmup_ = w``); a run refuses series of
+        w points or fewer (``min_series_length()``).
 
     Notes
     -----
