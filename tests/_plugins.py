@@ -159,6 +159,15 @@ class NaNOnLong(_OnLong):
         return s
 
 
+class FailOnSeedOne(_OnLong):
+    """Deterministic (the seed changes no score) except that seed 1 fails on the long series (issue 17, item 27)."""
+
+    def misbehave(self, s):  # type: ignore[no-untyped-def]
+        if self.seed == 1:
+            raise RuntimeError("seed 1 fails on the long series")
+        return np.random.default_rng(0).random(len(s))
+
+
 class WrongLengthOnLong(_OnLong):
     def misbehave(self, s):  # type: ignore[no-untyped-def]
         return s[:-1]

@@ -164,31 +164,9 @@ def test_17_3_series_named_like_aggregates_or_alike_when_sanitised_stay_apart(tm
     assert len(ids) == len(names) and len(set(ids)) == len(ids), ids  # one link target each
 
 
-class FailOnSeedOne:
-    """A duck-typed plug-in, deterministic (the seed changes no score): ``|x - training mean|`` on the short
-    series of ``tiny``, fixed noise on the long one, where seed 1 fails instead."""
-
-    def __init__(self, seed: int = 0) -> None:
-        self.seed = seed
-
-    def get_params(self) -> dict[str, int]:
-        return {"seed": self.seed}
-
-    def fit(self, X):  # type: ignore[no-untyped-def]
-        self.mean_ = np.asarray(X).mean(axis=0)
-        return self
-
-    def score(self, X):  # type: ignore[no-untyped-def]
-        if len(X) <= 600:
-            return np.abs(np.asarray(X) - self.mean_).max(axis=1)
-        if self.seed == 1:
-            raise RuntimeError("seed 1 fails on the long series")
-        return np.random.default_rng(0).random(len(X))
-
-
 def test_17_27_a_failed_seed_gives_no_spread_over_seeds(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    argv = ["run", "--detector", "test_hostile_report:FailOnSeedOne", "--dataset", "tiny", "--seeds", "0,1,2"]
+    argv = ["run", "--detector", "_plugins:FailOnSeedOne", "--dataset", "tiny", "--seeds", "0,1,2"]
     assert main([*argv, "--no-baselines", "--jobs", "1", "--plots", "none", "--out", str(run), "-q"]) == 3
     m = read_metrics(run / "metrics.csv")
     per_series = m[(m["aggregate"] == "") & (m.metric == "auc_pr")]
