@@ -151,6 +151,7 @@ def _report(
         standalone=getattr(args, "standalone", False),
         evaluation=evaluation,
         series=series,
+        rank_sanity=getattr(args, "rank_sanity", False),
     )
     for note in rep.notes:
         _say(args, f"note: {note}")

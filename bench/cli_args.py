@@ -40,6 +40,12 @@ def _report_flags(p: argparse.ArgumentParser) -> None:
         help="paper-table columns, comma-separated metric[@mean|pooled|total|corpus|rank] "
         "(default: auc_pr,vus_pr,f1,oracle_best_f1,nab_standard, those the run has)",
     )
+    p.add_argument(
+        "--rank-sanity",
+        action="store_true",
+        help="rank and test the sanity baselines (random, null) with the other detectors in report/stats.md and "
+        "the CD diagrams (default: shown, but left out of the ranks, Friedman and post-hoc tests)",
+    )
 
 
 def _add_run(sub: Any, common: argparse.ArgumentParser) -> None:

@@ -7,7 +7,8 @@ the metrics it reports on::
 
     report.html                 self-contained page (figures embedded), opens from the file system
     report/tables.md|.tex|.csv  paper tables: per dataset and per category, mean ± std over seeds, average rank
-    report/stats.md             per metric: average ranks, Friedman test, Nemenyi CD, Wilcoxon-Holm cliques
+    report/stats.md             per metric: average ranks, Friedman chi2/df/p, Nemenyi CD, Holm-corrected
+                                Wilcoxon p-values, both tests' groups (also a section of report.html)
     report/*.png|pdf|svg        metric distributions, PR curves, CD diagrams, per-series score figures
 """
 
@@ -32,6 +33,7 @@ from bench.report import frames
 from bench.report.html import Figure, SeriesSection, write_html
 from bench.report.paper import paper_tables, parse_columns, series_groups
 from bench.report.render import to_csv, to_latex, to_markdown
+from bench.report.statstext import StatsSection
 from bench.results import RunStore, read_metrics, safe_component, write_text
 from bench.series import Series
 
@@ -123,8 +125,12 @@ def build_report(
     standalone: bool = False,
     evaluation: str | None = None,
     series: list[Series] | None = None,
+    rank_sanity: bool = False,
 ) -> ReportResult:
     """Write the report of a run folder (or of one of its evaluations) and return what was written.
+
+    ``rank_sanity``: rank and test the sanity baselines with the other detectors (by default they are shown
+    in the rank statistics but left out of the ranks, the Friedman test and the post-hoc tests).
 
     Everything is checked (the evaluation's name, the options, the columns) before a file is written, and
     the report is built in a temporary folder beside the old one and swapped in at the end: a bad option
@@ -165,7 +171,18 @@ def build_report(
     stage = Path(tempfile.mkdtemp(prefix=".report-", dir=src))  # swapped in by _publish; removed on any failure
     try:
         result = _write(
-            store, config, series, metrics, failures, tables, stage, plots, n_plots, plot_format, standalone
+            store,
+            config,
+            series,
+            metrics,
+            failures,
+            tables,
+            stage,
+            plots,
+            n_plots,
+            plot_format,
+            standalone,
+            rank_sanity,
         )
         _publish(stage, src)
     except BaseException:
@@ -189,6 +206,7 @@ def _write(
     n_plots: int,
     plot_format: str,
     standalone: bool,
+    rank_sanity: bool,
 ) -> ReportResult:
     """Every file of the report under ``stage``: ``stage/report/`` and ``stage/report.html``."""
     out = stage / "report"
@@ -201,11 +219,12 @@ def _write(
     ):
         write_text(out / name, text)
         result.files.append(out / name)
-    run_figures = _rank_statistics(metrics, config, out, plots, plot_format, result)
+    run_figures, statistics = _rank_statistics(metrics, config, out, plots, plot_format, result, rank_sanity)
     sections: list[SeriesSection] = []
     if plots != "none":
         run_figures += _series_figures(store, config, series, metrics, out, plots, n_plots, plot_format, sections)
     result.files += [f.path for f in run_figures] + [s.figure for s in sections if s.figure is not None]
+    result.files += [path for st in statistics for path, _ in st.figures]
     saved = store.config() or {}
     sessions = saved.get("sessions", [])
     write_html(
@@ -214,6 +233,7 @@ def _write(
         f"{', '.join(d.name for d in config.datasets)}",
         tables=tables,
         run_figures=run_figures,
+        statistics=statistics,
         series=sections,
         config={k: v for k, v in saved.items() if k not in ("sessions", "data")},
         versions=sessions[-1] if sessions else {},
@@ -243,32 +263,37 @@ def _restore(stage: Path, src: Path) -> None:
 
 
 def _rank_statistics(
-    metrics: pd.DataFrame, config: Any, out: Path, plots: str, fmt: str, result: ReportResult
-) -> list[Figure]:
-    """``stats.md`` for every ranked metric of the catalogue, its CD diagram and the distribution figures."""
-    from bench.report import runplots
+    metrics: pd.DataFrame, config: Any, out: Path, plots: str, fmt: str, result: ReportResult, rank_sanity: bool
+) -> tuple[list[Figure], list[StatsSection]]:
+    """``stats.md`` for every ranked metric of the catalogue with its CD diagram (Nemenyi bars), and the
+    distribution figures. The sanity baselines are left out of the ranks and tests unless ``rank_sanity``."""
+    from bench.report import runplots, statstext
     from bench.report.stats import compare_ranks
 
     rows = [r.alias for r in config.rows]
     baselines = chance_baselines(config.rows)
+    leave_out = () if rank_sanity else baselines
     figures: list[Figure] = []
-    lines = ["# Rank statistics", ""]
+    sections: list[StatsSection] = []
     for ds in dict.fromkeys(metrics.dataset.astype(str)):
         for m in catalog.ranked():
             values = frames.per_series(metrics, ds, m)
             if values.empty:
                 continue
             values = values[[c for c in rows if c in values.columns]]
-            name = catalog.header(m)
+            title = f"{ds}: {catalog.header(m)}"
+            up = bool(catalog.metric(m).higher_is_better)
             try:
-                ranks = compare_ranks(values, metric=m, higher_is_better=bool(catalog.metric(m).higher_is_better))
+                ranks = compare_ranks(values, metric=m, higher_is_better=up, leave_out=leave_out)
             except DataError as exc:
-                lines += [f"## {ds}: {name}", "", str(exc), ""]
+                sections.append(statstext.note_section(title, str(exc)))
                 continue
-            lines += [f"## {ds}: {name}", "", ranks.summary(), ""]
+            section = statstext.section(title, ranks)
             if plots != "none":
                 path = runplots.plot_cd_diagram(ranks, out / f"cd_{safe_component(ds)}_{safe_component(m)}", fmt=fmt)
-                figures.append(Figure(path, f"{ds}: critical-difference diagram of {name} ranks."))
+                caption = f"{title}: critical-difference diagram; bars join average ranks less than the CD apart."
+                section.figures.append((path, caption))
+            sections.append(section)
         if plots != "none":
             try:
                 path = runplots.plot_distributions(
@@ -277,9 +302,9 @@ def _rank_statistics(
                 figures.append(Figure(path, f"{ds}: per-series metrics per detector."))
             except DataError as exc:
                 result.notes.append(str(exc))
-    write_text(out / "stats.md", "\n".join(lines) + "\n")
+    write_text(out / "stats.md", statstext.to_markdown(sections, statstext.intro(baselines, rank_sanity)))
     result.files.append(out / "stats.md")
-    return figures
+    return figures, sections
 
 
 def _series_figures(

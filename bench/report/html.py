@@ -25,6 +25,8 @@ import pandas as pd
 from bench.metrics.catalog import header
 from bench.report.paper import PaperTable
 from bench.report.render import to_html
+from bench.report.statstext import StatsSection
+from bench.report.textable import to_html as table_html
 from bench.results import write_text
 
 _MIME = {".png": "image/png", ".svg": "image/svg+xml"}
@@ -127,12 +129,27 @@ def _anchor(text: str, used: set[str]) -> str:
     return anchor
 
 
+def _statistics(sections: Sequence[StatsSection], page_dir: Path) -> list[str]:
+    """The rank statistics (``report/stats.md``'s content), one folded block per dataset and metric."""
+    if not sections:
+        return ["<p>No rank statistics.</p>"]
+    parts = []
+    for i, s in enumerate(sections):
+        parts.append(f"<details{' open' if i == 0 else ''}><summary>{escape(s.title)}</summary>")
+        parts += [f"<p>{escape(p)}</p>" for p in s.paragraphs]
+        parts += [f'<div class="scroll">{table_html(t, caption=c)}</div>' for t, c in s.tables]
+        parts += [_figure(Figure(path, caption), page_dir) for path, caption in s.figures]
+        parts.append("</details>")
+    return parts
+
+
 def render_html(
     page_dir: Path | str,
     *,
     title: str,
     tables: Sequence[PaperTable] = (),
     run_figures: Sequence[Figure] = (),
+    statistics: Sequence[StatsSection] = (),
     series: Sequence[SeriesSection] = (),
     config: Mapping[str, Any] | None = None,
     versions: Mapping[str, Any] | None = None,
@@ -149,7 +166,8 @@ def render_html(
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
         f'<p class="muted">{escape(intro)}</p>' if intro else "",
-        '<nav><a href="#tables">Tables</a><a href="#figures">Figures</a><a href="#series">Series</a>'
+        '<nav><a href="#tables">Tables</a><a href="#figures">Figures</a><a href="#statistics">Statistics</a>'
+        '<a href="#series">Series</a>'
         f'<a href="#failures">Failed tasks ({n_failed})</a><a href="#config">Config and versions</a></nav>',
         '<section id="tables"><h2>Tables</h2>',
     ]
@@ -165,6 +183,7 @@ def render_html(
             parts.append(f"<details><summary>{escape(t.title)}</summary>{html_table}</details>")
     parts += ["</section>", '<section id="figures"><h2>Figures</h2>']
     parts += [_figure(f, page_dir) for f in run_figures] or ["<p>No run figure.</p>"]
+    parts += ["</section>", '<section id="statistics"><h2>Rank statistics</h2>', *_statistics(statistics, page_dir)]
     parts += ["</section>", f'<section id="series"><h2>Series ({len(series)})</h2>']
     if not series:
         parts.append("<p>No series plotted.</p>")

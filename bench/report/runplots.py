@@ -13,9 +13,11 @@
   the tables' AUC-PR.
 - :func:`plot_cd_diagram`: Demšar's critical-difference diagram (JMLR 7,
   2006, fig. 1) drawn from a :class:`bench.report.stats.RankComparison`:
-  the average-rank axis (1 = best, on the left), the Nemenyi CD as a scale
-  bar, and thick bars joining detectors that the Holm-corrected Wilcoxon
-  tests do not separate.
+  the average-rank axis (1 = best, on the left) and thick bars joining the
+  detectors that one post-hoc test does not separate, named under the
+  axis: Nemenyi's (bars join ranks less than the CD apart, the CD drawn as
+  a scale bar) or Wilcoxon-Holm's (cliques, no CD scale: the CD plays no
+  part in them). Detectors left out of the ranks are named in the footnote.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from bench.metrics.catalog import header
 from bench.registry import SANITY_BASELINES
 from bench.report import frames
 from bench.report.plots import detector_colors, new_figure, save
-from bench.report.stats import RankComparison
+from bench.report.stats import TEST_NAMES, RankComparison
 
 RECALL_GRID = np.linspace(0.0, 1.0, 101)
 
@@ -166,14 +168,38 @@ def plot_pr_curves(
     return save(fig, path, fmt)
 
 
-def plot_cd_diagram(result: RankComparison, path: Path | str, *, fmt: str = "png") -> Path:
-    """Demšar's critical-difference diagram of ``result`` (see the module docstring)."""
+MIN_BAR = 0.12  # shortest bar, in average-rank units: a group of tied detectors still shows as a bar
+
+
+def cd_bars(result: RankComparison, test: str = "nemenyi") -> list[tuple[tuple[str, ...], float, float]]:
+    """The thick bars of the CD diagram under ``test``: (members, left end, right end) in average-rank units.
+
+    A bar spans its members' average ranks, padded by 0.03 on each side and widened to :data:`MIN_BAR`, but
+    never past halfway to the rank of a detector outside it.
+    """
+    bars = []
+    for members in result.groups(test):
+        xs = [float(result.avg_ranks[m]) for m in members]
+        lo, hi = min(xs), max(xs)
+        others = [float(r) for d, r in result.avg_ranks.items() if d not in members]
+        left = max([r for r in others if r < lo], default=-np.inf)
+        right = min([r for r in others if r > hi], default=np.inf)
+        pad = max(0.03, (MIN_BAR - (hi - lo)) / 2)
+        bars.append((members, max(lo - pad, (lo + left) / 2), min(hi + pad, (hi + right) / 2)))
+    return bars
+
+
+def plot_cd_diagram(result: RankComparison, path: Path | str, *, fmt: str = "png", test: str = "nemenyi") -> Path:
+    """Demšar's critical-difference diagram of ``result``, bars from ``test`` (see the module docstring).
+
+    Each bar is drawn with the SVG id (matplotlib ``gid``) ``cd-bar:`` + its members joined by ``|``.
+    """
+    bars = cd_bars(result, test)
     ranks = result.avg_ranks
     k = len(ranks)
     half = (k + 1) // 2
     rows = max(half, k - half)
-    n_cliques = len(result.cliques)
-    fig = new_figure(figsize=(8.0, 1.5 + 0.28 * (rows + n_cliques)))
+    fig = new_figure(figsize=(8.0, 1.5 + 0.28 * (rows + len(bars))))
     ax = fig.subplots()
     lo, hi = 1, max(k, 2)
     top = 0.0
@@ -181,14 +207,19 @@ def plot_cd_diagram(result: RankComparison, path: Path | str, *, fmt: str = "png
     for r in range(lo, hi + 1):
         ax.plot([r, r], [top, top + 0.12], color="black", lw=1)
         ax.text(r, top + 0.2, str(r), ha="center", va="bottom", fontsize=9)
-    # the Nemenyi CD as a scale bar above the axis
-    ax.plot([lo, lo + result.cd], [top + 0.75, top + 0.75], color="black", lw=2)
-    ax.text(lo + result.cd / 2, top + 0.85, f"CD = {result.cd:.2f}", ha="center", va="bottom", fontsize=9)
-    clique_y = [-0.25 - 0.18 * i for i in range(n_cliques)]
-    for y, members in zip(clique_y, result.cliques, strict=True):
-        xs = [ranks[m] for m in members]
-        ax.plot([min(xs) - 0.03, max(xs) + 0.03], [y, y], color="black", lw=3.5, solid_capstyle="round")
-    base = (clique_y[-1] if clique_y else -0.1) - 0.35
+    if test == "nemenyi":  # the CD as a scale bar above the axis: only where the bars are drawn from it
+        ax.plot([lo, lo + result.cd], [top + 0.75, top + 0.75], color="black", lw=2, gid="cd-scale")
+        ax.text(lo + result.cd / 2, top + 0.85, f"CD = {result.cd:.2f}", ha="center", va="bottom", fontsize=9)
+        legend = f"thick bars: average ranks less than the Nemenyi CD apart (alpha = {result.alpha:g})"
+    else:
+        legend = (
+            f"thick bars: {TEST_NAMES[test]} cliques, no pair differs (Wilcoxon signed-rank, Holm-corrected, "
+            f"alpha = {result.alpha:g}); no CD scale: the CD plays no part in them"
+        )
+    bar_y = [-0.25 - 0.18 * i for i in range(len(bars))]
+    for y, (members, x0, x1) in zip(bar_y, bars, strict=True):
+        ax.plot([x0, x1], [y, y], color="black", lw=3.5, solid_capstyle="round", gid="cd-bar:" + "|".join(members))
+    base = (bar_y[-1] if bar_y else -0.1) - 0.35
     for i, (det, r) in enumerate(ranks.items()):
         left = i < half
         j = i if left else k - 1 - i
@@ -200,10 +231,12 @@ def plot_cd_diagram(result: RankComparison, path: Path | str, *, fmt: str = "png
     ax.set_xlim(lo - 2.2, hi + 2.2)
     bottom = base - 0.32 * (rows - 1) - 0.3
     ax.set_ylim(bottom - 0.3, top + 1.2)
+    if result.left_out:
+        legend += f"\nleft out of the ranks: {', '.join(result.left_out)} (sanity baselines)"
     ax.text(
         (lo + hi) / 2,
         bottom - 0.15,
-        f"thick bars: no significant difference (Wilcoxon signed-rank, Holm-corrected, alpha = {result.alpha:g})",
+        legend,
         ha="center",
         va="top",
         fontsize=8,

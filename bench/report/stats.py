@@ -5,20 +5,26 @@ Data Sets", JMLR 7 (2006) 1-30: detectors are the treatments, series the
 blocks. Each series ranks the detectors (1 = best, ties share the average
 rank); the Friedman test asks whether the average ranks differ more than
 chance would make them; the Nemenyi critical difference (CD) is the gap in
-average rank beyond which two detectors differ at level ``alpha``. As in the
-usual CD diagrams (Benavoli, Corani & Mangili, JMLR 17 (2016) recommend it
-over Nemenyi's post-hoc), the groups drawn as bars are the cliques of
-detectors whose pairwise Wilcoxon signed-rank tests, Holm-corrected, find no
-difference.
+average rank beyond which two detectors differ at level ``alpha``.
+
+Two post-hoc tests give two groupings, kept apart (:data:`TESTS`): Nemenyi's
+groups join detectors whose average ranks differ by less than the CD;
+Wilcoxon-Holm's join detectors whose pairwise Wilcoxon signed-rank tests,
+Holm-corrected, find no difference (Benavoli, Corani & Mangili, JMLR 17
+(2016) recommend it over Nemenyi's). A CD diagram draws the groups of one
+test and says which.
 
 Every function takes a plain series x detector matrix (a DataFrame, one row
 per series, one column per detector; see
 :func:`bench.report.frames.per_series`) and uses only complete rows: a
-series where any detector's value is undefined (NaN) is left out.
+series where any detector's value is undefined (NaN) is left out. Columns
+named in ``leave_out`` (the sanity baselines) are shown beside the others
+but neither ranked nor tested.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -27,6 +33,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from bench.errors import DataError, ParameterError
+
+TESTS = ("nemenyi", "wilcoxon")  # the post-hoc tests whose groups a CD diagram can draw
+TEST_NAMES = {"nemenyi": "Nemenyi", "wilcoxon": "Wilcoxon-Holm"}
 
 
 def complete_rows(values: pd.DataFrame) -> pd.DataFrame:
@@ -164,20 +173,62 @@ def cliques(order: list[str], different: set[frozenset[str]]) -> list[tuple[str,
     return [tuple(order[i : j + 1]) for i, j in enumerate(ends) if j > i and (i == 0 or ends[i - 1] < j)]
 
 
+def nemenyi_groups(avg_ranks: pd.Series, cd: float) -> list[tuple[str, ...]]:
+    """Maximal runs of detectors (in rank order) whose average ranks all lie less than ``cd`` apart.
+
+    Two detectors share a group exactly when their average ranks differ by less than ``cd``.
+
+    >>> nemenyi_groups(pd.Series({"a": 1.0, "b": 1.5, "c": 2.4, "d": 3.1}), 1.0)
+    [('a', 'b'), ('b', 'c'), ('c', 'd')]
+    """
+    ranks = avg_ranks.sort_values(kind="stable")
+    names = list(ranks.index)
+    apart = {frozenset((a, b)) for a, b in combinations(names, 2) if abs(ranks[a] - ranks[b]) >= cd}
+    return cliques(names, apart)
+
+
 @dataclass(frozen=True)
 class RankComparison:
     """Ranks and tests of one metric over the complete series (see the module docstring)."""
 
     metric: str
     higher_is_better: bool
-    n_series: int
-    avg_ranks: pd.Series  # best first
+    n_series: int  # complete series: every ranked detector has a value
+    avg_ranks: pd.Series  # best first; only the ranked detectors
     friedman_statistic: float
     friedman_pvalue: float
     alpha: float
     cd: float  # Nemenyi critical difference in average rank
     pairwise: pd.DataFrame = field(repr=False)  # a, b, p, p_holm, different
-    cliques: list[tuple[str, ...]] = field(default_factory=list)
+    cliques: list[tuple[str, ...]] = field(default_factory=list)  # Wilcoxon-Holm groups
+    nemenyi: list[tuple[str, ...]] = field(default_factory=list)  # Nemenyi groups (rank difference < cd)
+    left_out: tuple[str, ...] = ()  # shown (in ``means``) but neither ranked nor tested
+    means: pd.Series = field(default_factory=lambda: pd.Series(dtype=float), repr=False)  # over the complete series
+    n_total: int = 0  # series with a value for any detector
+
+    @property
+    def k(self) -> int:
+        """The number of ranked detectors (the Friedman test's treatments)."""
+        return len(self.avg_ranks)
+
+    @property
+    def q(self) -> float:
+        """The Nemenyi critical value used for :attr:`cd`."""
+        return nemenyi_q(self.k, self.alpha)
+
+    def groups(self, test: str) -> list[tuple[str, ...]]:
+        """The groups of ``test`` (one of :data:`TESTS`): runs in rank order that the test does not separate."""
+        if test not in TESTS:
+            raise ParameterError(f"Unknown post-hoc test {test!r}; choose {', '.join(TESTS)}.")
+        return self.nemenyi if test == "nemenyi" else self.cliques
+
+    def p_matrix(self) -> pd.DataFrame:
+        """The Holm-adjusted Wilcoxon p-values, a symmetric detector x detector matrix in rank order (NaN diagonal)."""
+        names = list(self.avg_ranks.index)
+        out = pd.DataFrame(np.nan, index=names, columns=names)
+        for a, b, p in zip(self.pairwise.a, self.pairwise.b, self.pairwise.p_holm, strict=True):
+            out.loc[a, b] = out.loc[b, a] = p
+        return out
 
     def summary(self) -> str:
         """One sentence for a caption or a terminal."""
@@ -185,27 +236,38 @@ class RankComparison:
         p = self.friedman_pvalue
         test = "Friedman test not applicable" if np.isnan(p) else f"Friedman p = {p:.2g}"
         return (
-            f"{self.metric} ({direction} is better): average ranks over {self.n_series} series, {test}; "
-            f"Nemenyi CD = {self.cd:.2f} at alpha = {self.alpha:g}; bars join detectors that Wilcoxon-Holm "
-            "does not separate."
+            f"{self.metric} ({direction} is better): average ranks of {self.k} detectors over {self.n_series} "
+            f"series, {test}; Nemenyi CD = {self.cd:.2f} at alpha = {self.alpha:g}."
         )
 
 
 def compare_ranks(
-    values: pd.DataFrame, *, metric: str = "", higher_is_better: bool = True, alpha: float = 0.05
+    values: pd.DataFrame,
+    *,
+    metric: str = "",
+    higher_is_better: bool = True,
+    alpha: float = 0.05,
+    leave_out: Sequence[str] = (),
 ) -> RankComparison:
-    """Average ranks, Friedman test, Nemenyi CD and Wilcoxon-Holm cliques of a series x detector matrix."""
-    x = complete_rows(values)
+    """Average ranks, Friedman test, Nemenyi CD and groups, Wilcoxon-Holm cliques of a series x detector matrix.
+
+    The columns in ``leave_out`` get a mean (over the complete series of the others) and nothing else.
+    """
+    left_out = tuple(c for c in values.columns if c in set(leave_out))
+    x = complete_rows(values.drop(columns=list(left_out)))
     n, k = x.shape
     if k < 2 or n < 1:
+        aside = f" ({', '.join(left_out)} left out of the ranks)" if left_out else ""
         raise DataError(
             f"Comparing ranks of {metric or 'a metric'} needs at least 2 detectors and 1 series where all are "
-            f"defined; got {k} detector(s) and {n} complete series (of {len(values)})."
+            f"defined; got {k} detector(s){aside} and {n} complete series (of {len(values)})."
         )
     avg = average_ranks(x, higher_is_better)
     stat, p = friedman(x)
+    cd = nemenyi_cd(k, n, alpha)
     pairs = pairwise_wilcoxon(x, alpha)
     different = {frozenset((a, b)) for a, b, d in zip(pairs.a, pairs.b, pairs.different, strict=True) if d}
+    means = values.loc[x.index, [*avg.index, *left_out]].mean(axis=0)
     return RankComparison(
         metric=metric,
         higher_is_better=higher_is_better,
@@ -214,7 +276,11 @@ def compare_ranks(
         friedman_statistic=stat,
         friedman_pvalue=p,
         alpha=alpha,
-        cd=nemenyi_cd(k, n, alpha),
+        cd=cd,
         pairwise=pairs,
         cliques=cliques(list(avg.index), different),
+        nemenyi=nemenyi_groups(avg, cd),
+        left_out=left_out,
+        means=means,
+        n_total=int(values.notna().any(axis=1).sum()),
     )
