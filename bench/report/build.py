@@ -9,6 +9,7 @@ the metrics it reports on::
     report/tables.md|.tex|.csv  paper tables: per dataset and per category, mean ± std over seeds, average rank
     report/stats.md             per metric: average ranks, Friedman test, Nemenyi CD, Wilcoxon-Holm cliques
     report/*.png|pdf|svg        metric distributions, PR curves, CD diagrams, per-series score figures
+                                (each in every format asked for; the page embeds the PNG)
 """
 
 from __future__ import annotations
@@ -31,12 +32,12 @@ from bench.metrics import catalog
 from bench.report import frames
 from bench.report.html import Figure, SeriesSection, write_html
 from bench.report.paper import paper_tables, parse_columns, series_groups
+from bench.report.plots import FigureStyle, figure_files
 from bench.report.render import to_csv, to_latex, to_markdown
 from bench.results import RunStore, read_metrics, safe_component, write_text
 from bench.series import Series
 
 PLOTS = ("disagree", "all", "none")
-FORMATS = ("png", "pdf", "svg")
 
 
 @dataclass
@@ -119,7 +120,9 @@ def build_report(
     columns: str | None = None,
     plots: str = "disagree",
     n_plots: int = 6,
-    plot_format: str = "png",
+    plot_format: str | Sequence[str] = "png",
+    figure_size: str = "page",
+    dpi: int = 150,
     standalone: bool = False,
     evaluation: str | None = None,
     series: list[Series] | None = None,
@@ -128,7 +131,9 @@ def build_report(
 
     Everything is checked (the evaluation's name, the options, the columns) before a file is written, and
     the report is built in a temporary folder beside the old one and swapped in at the end: a bad option
-    or an interrupt leaves the previous ``report/`` and ``report.html`` as they were.
+    or an interrupt leaves the previous ``report/`` and ``report.html`` as they were. ``plot_format``: one
+    format or several (each figure is written in all of them), ``figure_size`` and ``dpi``: see
+    :class:`bench.report.plots.FigureStyle`.
     """
     from bench.loading import load_series
     from bench.runfolder import left_out_scoreboards, published_rows, read_config
@@ -136,8 +141,8 @@ def build_report(
     t0 = time.perf_counter()
     if plots not in PLOTS:
         raise ParameterError(f"--plots {plots!r}: choose {', '.join(PLOTS)}.")
-    if plot_format not in FORMATS:
-        raise ParameterError(f"--plot-format {plot_format!r}: choose {', '.join(FORMATS)}.")
+    formats = (plot_format,) if isinstance(plot_format, str) else tuple(plot_format)
+    style = FigureStyle(formats, figure_size, dpi)
     config = read_config(store)
     src = store.root if evaluation is None else evaluation_folder(store, evaluation)
     if evaluation is not None and (src / "evaluation.json").exists():  # its rows (e.g. with --post) and settings
@@ -164,9 +169,7 @@ def build_report(
     )
     stage = Path(tempfile.mkdtemp(prefix=".report-", dir=src))  # swapped in by _publish; removed on any failure
     try:
-        result = _write(
-            store, config, series, metrics, failures, tables, stage, plots, n_plots, plot_format, standalone
-        )
+        result = _write(store, config, series, metrics, failures, tables, stage, plots, n_plots, style, standalone)
         _publish(stage, src)
     except BaseException:
         _restore(stage, src)
@@ -187,7 +190,7 @@ def _write(
     stage: Path,
     plots: str,
     n_plots: int,
-    plot_format: str,
+    style: FigureStyle,
     standalone: bool,
 ) -> ReportResult:
     """Every file of the report under ``stage``: ``stage/report/`` and ``stage/report.html``."""
@@ -201,11 +204,12 @@ def _write(
     ):
         write_text(out / name, text)
         result.files.append(out / name)
-    run_figures = _rank_statistics(metrics, config, out, plots, plot_format, result)
+    run_figures = _rank_statistics(metrics, config, out, plots, style, result)
     sections: list[SeriesSection] = []
     if plots != "none":
-        run_figures += _series_figures(store, config, series, metrics, out, plots, n_plots, plot_format, sections)
-    result.files += [f.path for f in run_figures] + [s.figure for s in sections if s.figure is not None]
+        run_figures += _series_figures(store, config, series, metrics, out, plots, n_plots, style, sections)
+    shown = [f.path for f in run_figures] + [s.figure for s in sections if s.figure is not None]
+    result.files += [p for f in shown for p in figure_files(f, style)]  # every format of each figure
     saved = store.config() or {}
     sessions = saved.get("sessions", [])
     write_html(
@@ -243,7 +247,7 @@ def _restore(stage: Path, src: Path) -> None:
 
 
 def _rank_statistics(
-    metrics: pd.DataFrame, config: Any, out: Path, plots: str, fmt: str, result: ReportResult
+    metrics: pd.DataFrame, config: Any, out: Path, plots: str, fmt: FigureStyle, result: ReportResult
 ) -> list[Figure]:
     """``stats.md`` for every ranked metric of the catalogue, its CD diagram and the distribution figures."""
     from bench.report import runplots
@@ -290,7 +294,7 @@ def _series_figures(
     out: Path,
     plots: str,
     n_plots: int,
-    fmt: str,
+    fmt: FigureStyle,
     sections: list[SeriesSection],
 ) -> list[Figure]:
     """PR curves per dataset (returned) and the selected series' score figures (appended to ``sections``)."""
@@ -319,7 +323,7 @@ def _series_figures(
             path = runplots.plot_pr_curves(
                 curves, out / f"pr_{safe_component(ds)}", title=ds, fmt=fmt, unit=unit, baselines=baselines
             )
-            figures.append(Figure(path, f"{ds}: precision-recall curves, macro-averaged over series."))
+            figures.append(Figure(path, f"{ds}: precision-recall curves, macro-averaged over {unit}."))
         for name in plotting.select_series(metrics, ds, plots, n_plots, baselines=baselines):
             s = by_key.get(f"{ds}/{name}")
             if s is None:
