@@ -148,6 +148,8 @@ def _report(
         columns=args.columns,
         plots=args.plots,
         plot_format=args.plot_format,
+        figure_size=args.figure_size,
+        dpi=args.dpi,
         standalone=getattr(args, "standalone", False),
         evaluation=evaluation,
         series=series,

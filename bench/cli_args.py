@@ -27,6 +27,27 @@ DEFAULTS = {
 }
 
 
+def _plot_formats(text: str) -> tuple[str, ...]:
+    """``--plot-format``: ``png,pdf`` -> ``("png", "pdf")``, checked now, so a run never fails at its report."""
+    from bench.report.plots import FigureStyle
+
+    try:
+        return FigureStyle(tuple(f.strip() for f in text.split(",") if f.strip())).formats
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _dpi(text: str) -> int:
+    """``--dpi``: an integer in the range :class:`~bench.report.plots.FigureStyle` accepts."""
+    from bench.report.plots import FigureStyle
+
+    try:
+        return FigureStyle(dpi=int(text)).dpi
+    except ValueError as exc:  # not an integer, or out of range
+        msg = str(exc) if text.strip().lstrip("+-").isdigit() else f"--dpi must be a whole number; got {text!r}."
+        raise argparse.ArgumentTypeError(msg) from None
+
+
 def _report_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--plots",
@@ -34,7 +55,21 @@ def _report_flags(p: argparse.ArgumentParser) -> None:
         default="disagree",
         help="per-series figures: the 6 series where detectors disagree most (default), all, or no figure at all",
     )
-    p.add_argument("--plot-format", choices=("png", "pdf", "svg"), default="png", help="figure format (default: png)")
+    p.add_argument(
+        "--plot-format",
+        type=_plot_formats,
+        default=("png",),
+        metavar="FORMATS",
+        help="figure formats, comma-separated, of png, pdf, svg: each figure is written in every one, "
+        "report.html shows the PNG (default: png; for a paper: png,pdf)",
+    )
+    p.add_argument(
+        "--figure-size",
+        choices=("column", "page"),
+        default="page",
+        help="figure width: column (3.5 in) or page (7.2 in), text at 7-9 pt at that width (default: page)",
+    )
+    p.add_argument("--dpi", type=_dpi, default=150, help="resolution of PNG figures, 50 to 1200 (default: 150)")
     p.add_argument(
         "--columns",
         help="paper-table columns, comma-separated metric[@mean|pooled|total|corpus|rank] "

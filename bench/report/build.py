@@ -10,6 +10,7 @@ the metrics it reports on::
     report/stats.md             per metric: average ranks, Friedman chi2/df/p, Nemenyi CD, Holm-corrected
                                 Wilcoxon p-values, both tests' groups (also a section of report.html)
     report/*.png|pdf|svg        metric distributions, PR curves, CD diagrams, per-series score figures
+                                (each in every format asked for; the page embeds the PNG)
 """
 
 from __future__ import annotations
@@ -32,13 +33,13 @@ from bench.metrics import catalog
 from bench.report import frames
 from bench.report.html import Figure, SeriesSection, write_html
 from bench.report.paper import paper_tables, parse_columns, series_groups
+from bench.report.plots import FigureStyle, figure_files
 from bench.report.render import to_csv, to_latex, to_markdown
 from bench.report.statstext import StatsSection
 from bench.results import RunStore, read_metrics, safe_component, write_text
 from bench.series import Series
 
 PLOTS = ("disagree", "all", "none")
-FORMATS = ("png", "pdf", "svg")
 
 
 @dataclass
@@ -121,7 +122,9 @@ def build_report(
     columns: str | None = None,
     plots: str = "disagree",
     n_plots: int = 6,
-    plot_format: str = "png",
+    plot_format: str | Sequence[str] = "png",
+    figure_size: str = "page",
+    dpi: int = 150,
     standalone: bool = False,
     evaluation: str | None = None,
     series: list[Series] | None = None,
@@ -134,7 +137,9 @@ def build_report(
 
     Everything is checked (the evaluation's name, the options, the columns) before a file is written, and
     the report is built in a temporary folder beside the old one and swapped in at the end: a bad option
-    or an interrupt leaves the previous ``report/`` and ``report.html`` as they were.
+    or an interrupt leaves the previous ``report/`` and ``report.html`` as they were. ``plot_format``: one
+    format or several (each figure is written in all of them), ``figure_size`` and ``dpi``: see
+    :class:`bench.report.plots.FigureStyle`.
     """
     from bench.loading import load_series
     from bench.runfolder import left_out_scoreboards, published_rows, read_config
@@ -142,8 +147,8 @@ def build_report(
     t0 = time.perf_counter()
     if plots not in PLOTS:
         raise ParameterError(f"--plots {plots!r}: choose {', '.join(PLOTS)}.")
-    if plot_format not in FORMATS:
-        raise ParameterError(f"--plot-format {plot_format!r}: choose {', '.join(FORMATS)}.")
+    formats = (plot_format,) if isinstance(plot_format, str) else tuple(plot_format)
+    style = FigureStyle(formats, figure_size, dpi)
     config = read_config(store)
     src = store.root if evaluation is None else evaluation_folder(store, evaluation)
     if evaluation is not None and (src / "evaluation.json").exists():  # its rows (e.g. with --post) and settings
@@ -171,18 +176,7 @@ def build_report(
     stage = Path(tempfile.mkdtemp(prefix=".report-", dir=src))  # swapped in by _publish; removed on any failure
     try:
         result = _write(
-            store,
-            config,
-            series,
-            metrics,
-            failures,
-            tables,
-            stage,
-            plots,
-            n_plots,
-            plot_format,
-            standalone,
-            rank_sanity,
+            store, config, series, metrics, failures, tables, stage, plots, n_plots, style, standalone, rank_sanity
         )
         _publish(stage, src)
     except BaseException:
@@ -204,7 +198,7 @@ def _write(
     stage: Path,
     plots: str,
     n_plots: int,
-    plot_format: str,
+    style: FigureStyle,
     standalone: bool,
     rank_sanity: bool,
 ) -> ReportResult:
@@ -219,12 +213,13 @@ def _write(
     ):
         write_text(out / name, text)
         result.files.append(out / name)
-    run_figures, statistics = _rank_statistics(metrics, config, out, plots, plot_format, result, rank_sanity)
+    run_figures, statistics = _rank_statistics(metrics, config, out, plots, style, result, rank_sanity)
     sections: list[SeriesSection] = []
     if plots != "none":
-        run_figures += _series_figures(store, config, series, metrics, out, plots, n_plots, plot_format, sections)
-    result.files += [f.path for f in run_figures] + [s.figure for s in sections if s.figure is not None]
-    result.files += [path for st in statistics for path, _ in st.figures]
+        run_figures += _series_figures(store, config, series, metrics, out, plots, n_plots, style, sections)
+    shown = [f.path for f in run_figures] + [s.figure for s in sections if s.figure is not None]
+    shown += [path for st in statistics for path, _ in st.figures]
+    result.files += [p for f in shown for p in figure_files(f, style)]  # every format of each figure
     saved = store.config() or {}
     sessions = saved.get("sessions", [])
     write_html(
@@ -263,7 +258,7 @@ def _restore(stage: Path, src: Path) -> None:
 
 
 def _rank_statistics(
-    metrics: pd.DataFrame, config: Any, out: Path, plots: str, fmt: str, result: ReportResult, rank_sanity: bool
+    metrics: pd.DataFrame, config: Any, out: Path, plots: str, fmt: FigureStyle, result: ReportResult, rank_sanity: bool
 ) -> tuple[list[Figure], list[StatsSection]]:
     """``stats.md`` for every ranked metric of the catalogue with its CD diagram (Nemenyi bars), and the
     distribution figures. The sanity baselines are left out of the ranks and tests unless ``rank_sanity``."""
@@ -315,7 +310,7 @@ def _series_figures(
     out: Path,
     plots: str,
     n_plots: int,
-    fmt: str,
+    fmt: FigureStyle,
     sections: list[SeriesSection],
 ) -> list[Figure]:
     """PR curves per dataset (returned) and the selected series' score figures (appended to ``sections``)."""
@@ -344,7 +339,7 @@ def _series_figures(
             path = runplots.plot_pr_curves(
                 curves, out / f"pr_{safe_component(ds)}", title=ds, fmt=fmt, unit=unit, baselines=baselines
             )
-            figures.append(Figure(path, f"{ds}: precision-recall curves, macro-averaged over series."))
+            figures.append(Figure(path, f"{ds}: precision-recall curves, macro-averaged over {unit}."))
         for name in plotting.select_series(metrics, ds, plots, n_plots, baselines=baselines):
             s = by_key.get(f"{ds}/{name}")
             if s is None:

@@ -13,6 +13,10 @@ Long series are drawn from a min/max envelope of at most ``max_points``
 points per line, so every spike stays visible and drawing stays fast.
 Which series get a figure is :func:`select_series`'s choice. matplotlib
 (the Agg canvas, without pyplot) is imported inside the functions.
+
+Also the one home of how every report figure is written (:class:`FigureStyle`:
+formats, column or page width, text sizes, PNG dpi; :func:`save`: TrueType
+fonts in PDFs) and of how each detector is drawn (:func:`detector_styles`).
 """
 
 from __future__ import annotations
@@ -32,8 +36,84 @@ from bench.report import frames
 from bench.series import Series
 
 FORMATS = ("png", "pdf", "svg")
+SIZES = {"column": 3.5, "page": 7.2}  # inches: one column, and the full text width, of a two-column paper
 MAX_LINES = 5
 DISAGREEMENT_METRICS = ("auc_pr", "vus_pr", "auc_roc", "oracle_best_f1")
+# rcParams only read while a file is written: TrueType (Type 42) fonts in PDF and PostScript, never Type 3,
+# which IEEE PDF eXpress and ACM's checks reject; text in SVG as paths, so it looks the same without the font
+_SAVE_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "path"}
+
+
+@dataclass(frozen=True)
+class FigureStyle:
+    """How report figures are written: their formats, their width and the resolution of PNGs.
+
+    A figure is drawn at the width of its ``size`` (``"column"``: 3.5 in, one column of a two-column
+    paper; ``"page"``: 7.2 in, the full text width) and never cropped, so ``\\includegraphics`` at that
+    width keeps every text at its size in points (:attr:`text_pt` and up, at least 7 pt). Each figure is
+    written once per format in ``formats``; ``report.html`` shows :attr:`shown`.
+
+    >>> s = FigureStyle(("pdf", "png"), "column", 300)
+    >>> s.width, s.text_pt, s.shown
+    (3.5, 7.0, 'png')
+    """
+
+    formats: tuple[str, ...] = ("png",)
+    size: str = "page"
+    dpi: int = 150
+
+    def __post_init__(self) -> None:
+        if not self.formats or len(set(self.formats)) != len(self.formats):
+            raise ParameterError(f"Plot formats must be distinct and at least one; got {', '.join(self.formats)!r}.")
+        for f in self.formats:
+            figure_path("figure", f)  # checks the name
+        if self.size not in SIZES:
+            raise ParameterError(f"Unknown figure size {self.size!r}; choose one of {', '.join(SIZES)}.")
+        if not 50 <= self.dpi <= 1200:
+            raise ParameterError(f"The PNG resolution must be between 50 and 1200 dpi; got {self.dpi}.")
+
+    @property
+    def width(self) -> float:
+        """The figure's width in inches."""
+        return SIZES[self.size]
+
+    @property
+    def text_pt(self) -> float:
+        """The smallest text (ticks, legends, notes), in points; labels and titles are one point larger."""
+        return 7.0 if self.size == "column" else 8.0
+
+    @property
+    def shown(self) -> str:
+        """The format ``report.html`` embeds: PNG where written, else SVG, else the first (a PDF is linked)."""
+        return next((f for f in ("png", "svg") if f in self.formats), self.formats[0])
+
+    def wrap(self, text: str, pt: float) -> str:
+        """``text`` broken into lines that fit the figure's width at ``pt`` points (about 0.55 em a character)."""
+        import textwrap
+
+        return "\n".join(textwrap.wrap(text, max(20, int(self.width * 72 / (0.55 * pt)))))
+
+
+def as_style(fmt: str | FigureStyle) -> FigureStyle:
+    """``fmt`` itself, or a one-format :class:`FigureStyle` with the default size and resolution."""
+    return fmt if isinstance(fmt, FigureStyle) else FigureStyle((fmt,))
+
+
+@dataclass(frozen=True)
+class LineStyle:
+    """How one detector is drawn: colour, line style and the marker of its dots."""
+
+    color: Any
+    ls: Any = "-"
+    marker: str = "o"
+    baseline: bool = False
+
+
+# tab10 without its grey (index 7): grey belongs to the sanity baselines
+_CONTENDER_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf")
+_CONTENDER_DASHES = (("-", "o"), ("--", "s"), ("-.", "^"))  # each turn through the colours
+# one distinct grey, dash pattern and marker each, so random and null never look alike
+_BASELINE_STYLES = (("0.2", ":", "x"), ("0.5", "-.", "+"), ("0.35", (0, (5, 2)), "1"), ("0.65", (0, (1, 3)), "2"))
 
 
 @dataclass(frozen=True)
@@ -67,28 +147,47 @@ def new_figure(**kwargs: Any) -> Any:
     return fig
 
 
-def save(fig: Any, path: Path | str, fmt: str, *, tight: bool = True) -> Path:
-    """Write ``fig`` to ``path`` in ``fmt`` (110 dpi for PNG; ``tight``: cropped to its content) and close it."""
-    out = figure_path(path, fmt)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    extra = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}  # fast; files stay small (flat colours)
-    fig.savefig(out, format=fmt, dpi=110, bbox_inches="tight" if tight else None, **extra)
-    return out
+def save(fig: Any, path: Path | str, fmt: str | FigureStyle, *, tight: bool = True) -> Path:
+    """Write ``fig`` to ``path`` in each format of ``fmt``; returns the file ``report.html`` shows.
+
+    PNGs at ``fmt``'s dpi, text in PDFs as TrueType (see :data:`_SAVE_RC`); ``tight``: cropped to its
+    content (a figure drawn at a :class:`FigureStyle` width is not, so it keeps that width).
+    """
+    import matplotlib
+
+    style = as_style(fmt)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with matplotlib.rc_context(_SAVE_RC):
+        for f in style.formats:
+            extra = {"pil_kwargs": {"compress_level": 1}} if f == "png" else {}  # fast; files stay small
+            fig.savefig(figure_path(path, f), format=f, dpi=style.dpi, bbox_inches="tight" if tight else None, **extra)
+    return figure_path(path, style.shown)
 
 
-def detector_colors(detectors: Sequence[str], baselines: Collection[str] = SANITY_BASELINES) -> dict[str, Any]:
-    """A stable colour per detector: tab10 in order for contenders, greys for sanity baselines."""
-    from matplotlib import colormaps
+def figure_files(path: Path | str, fmt: str | FigureStyle) -> list[Path]:
+    """Every file :func:`save` writes for ``path``, one per format."""
+    return [figure_path(path, f) for f in as_style(fmt).formats]
 
-    palette = list(colormaps["tab10"].colors)  # type: ignore[attr-defined]
-    greys = ["0.45", "0.65", "0.3", "0.8"]
-    out: dict[str, Any] = {}
+
+def detector_styles(detectors: Sequence[str], baselines: Collection[str] = SANITY_BASELINES) -> dict[str, LineStyle]:
+    """A stable style per detector: tab10 colours (never grey) for contenders, a distinct grey style per baseline.
+
+    Contenders past the ninth repeat the colours with another dash pattern and marker.
+
+    >>> s = detector_styles(["lstm", "random", "null"])
+    >>> s["random"].color != s["null"].color and s["random"].ls != s["null"].ls, s["lstm"].baseline
+    (True, False)
+    """
+    out: dict[str, LineStyle] = {}
     i = j = 0
     for d in detectors:
         if d in baselines:
-            out[d], j = greys[j % len(greys)], j + 1
+            color, ls, marker = _BASELINE_STYLES[j % len(_BASELINE_STYLES)]
+            out[d], j = LineStyle(color, ls, marker, baseline=True), j + 1
         else:
-            out[d], i = palette[i % len(palette)], i + 1
+            turn = i // len(_CONTENDER_COLORS) % len(_CONTENDER_DASHES)
+            color = _CONTENDER_COLORS[i % len(_CONTENDER_COLORS)]
+            out[d], i = LineStyle(color, *_CONTENDER_DASHES[turn]), i + 1
     return out
 
 
@@ -136,14 +235,15 @@ def plot_series(
     traces: Mapping[str, Trace],
     path: Path | str,
     *,
-    fmt: str = "png",
+    fmt: str | FigureStyle = "png",
     max_points: int = 3000,
-    colors: Mapping[str, Any] | None = None,
+    styles: Mapping[str, LineStyle] | None = None,
     baselines: Collection[str] = SANITY_BASELINES,
 ) -> Path:
-    """Draw ``series`` and every detector's trace to ``path`` (suffix set by ``fmt``); returns the file written.
+    """Draw ``series`` and every detector's trace to ``path`` (suffixes set by ``fmt``); returns the file shown.
 
-    ``baselines``: the rows that are sanity baselines (drawn last, in grey).
+    ``baselines``: the rows that are sanity baselines (drawn last, in grey). Names, alarm counts and the
+    legend sit outside the panels, never over a trace.
     """
     n = len(series)
     for det, tr in traces.items():
@@ -151,53 +251,27 @@ def plot_series(
             raise DataError(f"{det}'s scores on {series.name} have shape {np.shape(tr.scores)}; the series has {n}.")
     import matplotlib.dates as mdates
 
+    style = as_style(fmt)
+    pt = style.text_pt
     traces = {d: traces[d] for d in frames.contenders_first(traces, baselines)}  # sanity baselines at the bottom
     x = series.timestamps if series.timestamps is not None else np.arange(n)
     xnum = mdates.date2num(x) if series.timestamps is not None else x.astype(np.float64)
-    colors = colors or detector_colors(list(traces), baselines)
+    styles = styles or detector_styles(list(traces), baselines)
     k = len(traces)
-    height = 1.9 + 1.05 * k
-    fig = new_figure(figsize=(11, height))
-    axes = fig.subplots(k + 1, 1, sharex=True, gridspec_kw={"height_ratios": [1.6] + [1] * k, "hspace": 0.12})
-    # a fixed layout: a tight bounding box or aligned labels would cost a second full draw
-    fig.subplots_adjust(left=0.075, right=0.99, top=1 - 0.75 / height, bottom=0.55 / height)
+    panel = 0.6 if style.size == "column" else 0.75  # inches per score panel, its title included
+    fig = new_figure(figsize=(style.width, 1.0 + panel * (1.6 + k)), layout="constrained")
+    fig.get_layout_engine().set(h_pad=0.02, hspace=0.0)
+    axes = fig.subplots(k + 1, 1, sharex=True, gridspec_kw={"height_ratios": [1.6] + [1] * k})
     axes = np.atleast_1d(axes)
-    _values_panel(axes[0], series, xnum, max_points)
+    _values_panel(axes[0], series, xnum, max_points, pt)
     te = series.train_end
     edges = np.append(xnum, xnum[-1] + (xnum[-1] - xnum[-2] if n > 1 else 1.0))  # point i covers [edges[i], edges[i+1])
     min_width = 0.002 * (edges[-1] - edges[0])  # a one-point event or alarm stays visible
     spans = [_widen(edges[max(s, 0)], edges[min(e, n)], min_width) for s, e in series.events]
     for ax, (det, tr) in zip(axes[1:], traces.items(), strict=True):
-        idx, y = envelope(np.asarray(tr.scores, dtype=np.float64), max_points)
-        ax.plot(xnum[idx], y, lw=0.8, color=colors.get(det, "C0"))
-        if tr.threshold is not None and np.isfinite(tr.threshold):
-            ax.axhline(tr.threshold, color="0.2", lw=0.8, ls="--", zorder=1.5)  # under the score line
-        lo, hi = ax.get_ylim()
-        ax.set_ylim(lo - 0.2 * (hi - lo), hi)  # room below the scores for the alarm strip
-        if tr.alarms is not None and np.any(tr.alarms):
-            runs = [_widen(edges[te + s], edges[te + e], min_width) for s, e in _runs(tr.alarms)]
-            runs = [(a, b - a) for a, b in runs]
-            ax.broken_barh(runs, (0, 0.12), transform=ax.get_xaxis_transform(), color="crimson", lw=0)
-        n_alarms = int(np.count_nonzero(tr.alarms)) if tr.alarms is not None else 0
-        box = {"facecolor": "white", "alpha": 0.75, "lw": 0, "pad": 1.5}
-        ax.text(0.003, 0.94, det, transform=ax.transAxes, va="top", fontsize=9, fontweight="bold", bbox=box)
-        ax.text(
-            0.997,
-            0.94,
-            f"{n_alarms} alarm point{'' if n_alarms == 1 else 's'}",
-            transform=ax.transAxes,
-            va="top",
-            ha="right",
-            fontsize=8,
-            bbox=box,
-        )
-        ax.set_ylabel("score", fontsize=8)
-        ax.yaxis.get_major_locator().set_params(nbins=3)  # fewer ticks: readable and cheaper to draw
-        ax.tick_params(labelsize=8)
-        ax.margins(x=0)
+        _score_panel(ax, det, tr, xnum, edges[te:], min_width, max_points, styles.get(det, LineStyle("C0")), pt)
     heatmap = series.n_channels > MAX_LINES
     for i, ax in enumerate(axes):
-        ax.yaxis.set_label_coords(-0.045, 0.5)
         over = i == 0 and heatmap  # a heat map hides what lies behind it: outline on top instead
         for a, b in spans:
             if over:
@@ -208,23 +282,71 @@ def plot_series(
             ax.axvspan(
                 xnum[0], xnum[te - 1], color="0.5", alpha=0.12 if not over else 0.45, lw=0, zorder=3 if over else 0
             )
-    _legend(axes[0], bool(series.events), 0 < te < n)
-    axes[-1].set_xlabel("time" if series.timestamps is not None else "index")
+        ax.tick_params(labelsize=pt)
+        ax.yaxis.get_offset_text().set_fontsize(pt)
+        ax.margins(x=0)
+    fig.align_ylabels(axes)
+    fig.suptitle(style.wrap(f"{series.dataset}: {series.name}", pt + 2), fontsize=pt + 2, x=0.01, ha="left")
+    _legend(fig, axes[0], bool(series.events), 0 < te < n, pt)
+    last = axes[-1]
+    last.set_xlabel("time" if series.timestamps is not None else "index", fontsize=pt + 1)
+    last.xaxis.get_offset_text().set_fontsize(pt)
+    ticks = 4 if style.size == "column" else 8
     if series.timestamps is not None:
-        locator = mdates.AutoDateLocator()
-        axes[-1].xaxis.set_major_locator(locator)
-        axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    axes[0].set_title(f"{series.dataset}: {series.name}", fontsize=11, loc="left", pad=22)
-    return save(fig, path, fmt, tight=False)
+        locator = mdates.AutoDateLocator(minticks=2, maxticks=ticks)
+        last.xaxis.set_major_locator(locator)
+        last.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    else:
+        last.xaxis.get_major_locator().set_params(nbins=ticks)
+    return save(fig, path, style, tight=False)
 
 
-def _values_panel(ax: Any, series: Series, xnum: NDArray[np.float64], max_points: int) -> None:
+def _score_panel(
+    ax: Any,
+    det: str,
+    tr: Trace,
+    xnum: NDArray[np.float64],
+    edges: NDArray[np.float64],
+    min_width: float,
+    max_points: int,
+    line: LineStyle,
+    pt: float,
+) -> None:
+    """One detector's panel: its scores over the threshold line, its alarms as a strip below the scores.
+
+    The name and the alarm count are the panel's titles, above it; the scores are drawn over the dashed
+    threshold, thicker, so a constant score lying on its threshold (``null``) stays visible.
+    """
+    scores = np.asarray(tr.scores, dtype=np.float64)
+    idx, y = envelope(scores, max_points)
+    ax.plot(xnum[idx], y, lw=1.0, color=line.color, zorder=2.5)
+    if tr.threshold is not None and np.isfinite(tr.threshold):
+        ax.axhline(tr.threshold, color="black", lw=0.7, ls=(0, (3, 2)), zorder=2)
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo - 0.25 * (hi - lo), hi)  # room below the scores for the alarm strip
+    if tr.alarms is not None and np.any(tr.alarms):
+        runs = [_widen(edges[s], edges[e], min_width) for s, e in _runs(tr.alarms)]
+        ax.broken_barh(
+            [(a, b - a) for a, b in runs], (0, 0.12), transform=ax.get_xaxis_transform(), color="crimson", lw=0
+        )
+    n_alarms = int(np.count_nonzero(tr.alarms)) if tr.alarms is not None else 0
+    constant = scores.size > 0 and float(np.ptp(scores)) == 0.0
+    ax.set_title(det, loc="left", fontsize=pt, fontweight="bold", pad=2)
+    note = f"{n_alarms} alarm point{'' if n_alarms == 1 else 's'}" + (
+        f"; constant score {scores[0]:.3g}" if constant else ""
+    )
+    ax.set_title(note, loc="right", fontsize=pt, pad=2)
+    ax.set_ylabel("score", fontsize=pt + 1)
+    ax.yaxis.get_major_locator().set_params(nbins=3)  # fewer ticks: readable and cheaper to draw
+
+
+def _values_panel(ax: Any, series: Series, xnum: NDArray[np.float64], max_points: int, pt: float) -> None:
     v = series.values
     d = v.shape[1]
     if d == 1:
         idx, y = envelope(v[:, 0], max_points)
         ax.plot(xnum[idx], y, lw=0.8, color="0.1")
-        ax.set_ylabel("value", fontsize=8)
+        ax.set_ylabel("value", fontsize=pt + 1)
     else:
         sd = v.std(axis=0)
         z = (v - v.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
@@ -232,7 +354,7 @@ def _values_panel(ax: Any, series: Series, xnum: NDArray[np.float64], max_points
             for c in range(d):
                 idx, y = envelope(z[:, c], max_points)
                 ax.plot(xnum[idx], y, lw=0.7, label=f"channel {c}")
-            ax.set_ylabel("standardised", fontsize=8)
+            ax.set_ylabel("standardised", fontsize=pt + 1)
         else:
             step = max(1, v.shape[0] // max_points)
             ax.imshow(
@@ -244,13 +366,12 @@ def _values_panel(ax: Any, series: Series, xnum: NDArray[np.float64], max_points
                 vmax=3,
                 extent=(xnum[0], xnum[-1], d - 0.5, -0.5),
             )
-            ax.set_ylabel(f"channel (of {d}),\nstandardised", fontsize=8)
+            ax.set_ylabel(f"channel (of {d}),\nstandardised", fontsize=pt + 1)
             ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.tick_params(labelsize=8)
-    ax.margins(x=0)
 
 
-def _legend(ax: Any, has_events: bool, has_train: bool) -> None:
+def _legend(fig: Any, ax: Any, has_events: bool, has_train: bool, pt: float) -> None:
+    """The figure's legend, above the panels (below the title), in as many columns as fit."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -260,10 +381,11 @@ def _legend(ax: Any, has_events: bool, has_train: bool) -> None:
     if has_train:
         handles.append(Patch(color="0.5", alpha=0.3, label="training part"))
     handles += [
-        Line2D([], [], color="0.2", ls="--", lw=0.8, label="threshold"),
+        Line2D([], [], color="black", ls=(0, (3, 2)), lw=0.7, label="threshold"),
         Patch(color="crimson", label="alarms"),
     ]
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(handles), fontsize=8, frameon=False)
+    ncol = min(len(handles), int(fig.get_figwidth() // 1.1))
+    fig.legend(handles=handles, loc="outside upper left", ncol=ncol, fontsize=pt, frameon=False)
 
 
 def disagreement(

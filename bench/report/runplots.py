@@ -35,7 +35,7 @@ from bench.metrics.auc import auc_pr
 from bench.metrics.catalog import header
 from bench.registry import SANITY_BASELINES
 from bench.report import frames
-from bench.report.plots import detector_colors, new_figure, save
+from bench.report.plots import FigureStyle, as_style, detector_styles, new_figure, save
 from bench.report.stats import TEST_NAMES, RankComparison
 
 RECALL_GRID = np.linspace(0.0, 1.0, 101)
@@ -47,45 +47,55 @@ def plot_distributions(
     path: Path | str,
     columns: Sequence[str] = ("auc_pr", "vus_pr", "f1", "oracle_best_f1"),
     *,
-    fmt: str = "png",
+    fmt: str | FigureStyle = "png",
     baselines: Collection[str] = SANITY_BASELINES,
 ) -> Path:
-    """Box and strip plot of each per-series metric in ``columns`` (those the run has) per detector."""
+    """Box and strip plot of each per-series metric in ``columns`` (those the run has) per detector.
+
+    One panel per metric, side by side on a page, two per row in a column.
+    """
     present = [c for c in columns if not frames.per_series(metrics, dataset, c).empty]
     if not present:
         raise DataError(f"None of {', '.join(columns)} has per-series values for {dataset}; nothing to plot.")
+    style = as_style(fmt)
+    pt = style.text_pt
     dets = frames.contenders_first(frames.detectors(metrics, dataset), baselines)
     dets = [d for d in dets if d in set(frames.per_series(metrics, dataset, present[0]).columns)]
-    colors = detector_colors(dets, baselines)
-    fig = new_figure(figsize=(2.9 * len(present) + 1.4, 0.42 * len(dets) + 1.3))
-    axes = fig.subplots(1, len(present), sharey=True, squeeze=False)
+    styles = detector_styles(dets, baselines)
+    ncols = min(len(present), 2 if style.size == "column" else 4)
+    nrows = -(-len(present) // ncols)
+    fig = new_figure(figsize=(style.width, nrows * (0.16 * len(dets) + 0.7) + 0.5), layout="constrained")
+    axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
     rng = np.random.default_rng(0)  # jitter only; fixed so the figure is reproducible
-    for ax, metric in zip(axes[0], present, strict=True):
+    pos = np.arange(len(dets))[::-1]  # first detector on top
+    for ax, metric in zip(axes, present, strict=False):
         values = frames.per_series(metrics, dataset, metric, detectors=dets)
         data = [values[d].dropna().to_numpy() if d in values else np.zeros(0) for d in dets]
-        pos = np.arange(len(dets))[::-1]  # first detector on top
         box = {"positions": pos, "widths": 0.6, "showfliers": False, "medianprops": {"color": "black"}, "whis": 1.5}
         try:  # matplotlib >= 3.10 names the orientation; older ones only know vert=
             ax.boxplot(data, orientation="horizontal", **box)
         except TypeError:
             ax.boxplot(data, vert=False, **box)
         for y, d, v in zip(pos, dets, data, strict=True):
-            ax.scatter(v, y + rng.uniform(-0.18, 0.18, v.size), s=9, color=colors[d], alpha=0.6, lw=0, zorder=3)
+            st = styles[d]
+            ax.scatter(v, y + rng.uniform(-0.18, 0.18, v.size), s=7, color=st.color, marker=st.marker, alpha=0.6,
+                       lw=0.8 if st.marker in "x+12" else 0, zorder=3)  # fmt: skip
             if v.size:
-                ax.plot(v.mean(), y, marker="D", color="black", ms=4, zorder=4)
+                ax.plot(v.mean(), y, marker="D", color="black", ms=3.5, zorder=4)
         n = int(values.notna().any(axis=1).sum())
-        ax.set_title(f"{header(metric)} ({n} series)", fontsize=10)
-        ax.set_xlabel("per-series value", fontsize=9)
+        ax.set_title(f"{header(metric)} ({n} series)", fontsize=pt + 1)
         ax.grid(axis="x", alpha=0.3)
-        ax.tick_params(labelsize=8)
+        ax.tick_params(labelsize=pt)
+        ax.xaxis.get_major_locator().set_params(nbins=4)
         if metric not in ("delay_points", "delay_seconds", "alarms") and all(((x >= 0) & (x <= 1)).all() for x in data):
             ax.set_xlim(-0.03, 1.03)
-    axes[0][0].set_yticks(np.arange(len(dets))[::-1], dets, fontsize=9)
-    fig.suptitle(
-        f"{dataset}: per-series values (box: quartiles; dot: one series, mean over seeds; ◆: mean)", fontsize=10
-    )
-    fig.tight_layout()
-    return save(fig, path, fmt)
+    for ax in axes[len(present) :]:
+        ax.set_visible(False)
+    axes[0].set_yticks(pos, dets, fontsize=pt)
+    fig.supxlabel("per-series value", fontsize=pt + 1)
+    text = f"{dataset}: per-series values (box: quartiles; dot: one series, mean over seeds; ◆: mean)"
+    fig.suptitle(style.wrap(text, pt + 1), fontsize=pt + 1)
+    return save(fig, path, style, tight=False)
 
 
 @dataclass(frozen=True)
@@ -142,30 +152,40 @@ def plot_pr_curves(
     path: Path | str,
     *,
     title: str = "",
-    fmt: str = "png",
+    fmt: str | FigureStyle = "png",
     baselines: Collection[str] = SANITY_BASELINES,
     unit: str = "series",
 ) -> Path:
-    """Draw :func:`pr_curves`' result, one line per detector, legend with mean AP; ``unit`` names what is averaged."""
+    """Draw :func:`pr_curves`' result, one line per detector, legend with mean AP; ``unit`` names what is averaged.
+
+    Title and axis name the same average. Sanity baselines keep their own grey styles (``random`` and
+    ``null`` both lie near the anomaly rate, so they differ in dash and marker); the legend is below the plot.
+    """
     if not curves:
         raise DataError("No precision-recall curve to draw: no detector has a series with labelled anomalies.")
-    colors = detector_colors(list(curves), baselines)
-    fig = new_figure(figsize=(6.4, 4.8))
+    style = as_style(fmt)
+    pt = style.text_pt
+    styles = detector_styles(list(curves), baselines)
+    column = style.size == "column"
+    fig = new_figure(figsize=(style.width, 3.4 if column else 4.2), layout="constrained")
     ax = fig.subplots()
     for det, c in sorted(curves.items(), key=lambda kv: -kv[1].mean_ap):
-        grey = isinstance(colors[det], str)
-        ax.plot(RECALL_GRID, c.precision, color=colors[det], lw=1.2 if grey else 1.8, ls=":" if grey else "-",
-                label=f"{det} (AP {c.mean_ap:.3f})")  # fmt: skip
+        st = styles[det]
+        ax.plot(RECALL_GRID, c.precision, color=st.color, ls=st.ls, lw=1.1 if st.baseline else 1.5,
+                marker=st.marker if st.baseline else None, markevery=(5, 10), ms=4,
+                label=f"{det} ({c.mean_ap:.3f})")  # fmt: skip
     n = max(c.n_series for c in curves.values())
-    ax.set_xlabel("recall")
-    ax.set_ylabel("interpolated precision (mean over series)")
+    ax.set_xlabel("recall", fontsize=pt + 1)
+    ax.set_ylabel(f"interpolated precision,\nmean over {unit}", fontsize=pt + 1)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper right", title="detector (mean AP)", title_fontsize=8)
-    ax.set_title((title + ": " if title else "") + f"precision-recall, macro-average over {n} {unit}", fontsize=10)
-    fig.tight_layout()
-    return save(fig, path, fmt)
+    ax.tick_params(labelsize=pt)
+    fig.legend(loc="outside lower center", ncol=2 if column else 3, fontsize=pt, frameon=False,
+               title="detector (mean AP)", title_fontsize=pt)  # fmt: skip
+    text = (title + ": " if title else "") + f"precision-recall, mean over {n} {unit}"
+    fig.suptitle(style.wrap(text, pt + 1), fontsize=pt + 1)
+    return save(fig, path, style, tight=False)
 
 
 MIN_BAR = 0.12  # shortest bar, in average-rank units: a group of tied detectors still shows as a bar
@@ -189,7 +209,9 @@ def cd_bars(result: RankComparison, test: str = "nemenyi") -> list[tuple[tuple[s
     return bars
 
 
-def plot_cd_diagram(result: RankComparison, path: Path | str, *, fmt: str = "png", test: str = "nemenyi") -> Path:
+def plot_cd_diagram(
+    result: RankComparison, path: Path | str, *, fmt: str | FigureStyle = "png", test: str = "nemenyi"
+) -> Path:
     """Demšar's critical-difference diagram of ``result``, bars from ``test`` (see the module docstring).
 
     Each bar is drawn with the SVG id (matplotlib ``gid``) ``cd-bar:`` + its members joined by ``|``.
