@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from bench import registry
-from bench.config import RunConfig
+from bench.config import PostSpec, RunConfig
 from bench.errors import OutputError, ParameterError
 from bench.results import RunStore, environment, write_json
 from bench.runner import code_version, resolved_params
@@ -110,10 +111,17 @@ def _resolved(config: RunConfig) -> list[dict[str, Any]]:
                 "params": resolved_params(row),
                 "seed_param": registry.detector_entry(row.name).seed_param,
                 "code_version": code_version(cls),
-                "post": [p.to_dict() for p in row.post],
+                "post": [_resolved_post(p) for p in row.post],
             }
         )
     return out
+
+
+def _resolved_post(post: PostSpec) -> dict[str, Any]:
+    """A post-processor stage with every parameter: its defaults updated with the ones the user set."""
+    cls = registry.get_postprocessor_class(post.name)
+    defaults = {k: p.default for k, p in registry.parameters(cls).items() if p.default is not inspect.Parameter.empty}
+    return {"name": post.name, "params": {**defaults, **post.params}, "code_version": code_version(cls)}
 
 
 def data_record(series: list[Series]) -> dict[str, Any]:

@@ -278,11 +278,11 @@ def git_commit(cwd: Path | None = None) -> str | None:
 
 
 def environment() -> dict[str, Any]:
-    """Versions of Python, the platform and the packages that can change the numbers."""
+    """Versions of Python, the platform and the packages that can change the numbers (or, matplotlib, the figures)."""
     from importlib import metadata
 
     versions: dict[str, str | None] = {}
-    for pkg in ("bench", "numpy", "pandas", "scikit-learn", "torch", "scipy"):
+    for pkg in ("bench", "numpy", "pandas", "scikit-learn", "torch", "scipy", "matplotlib"):
         try:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

@@ -29,6 +29,16 @@ from bench.metrics.vus import DEFAULT_WINDOW, vus
 
 PA_K = 20.0
 """The K (percent of an event's points that must be flagged) of the reported ``pa_k_f1``."""
+_PA = "an event counts as wholly detected when any one of its points raises an alarm (Xu et al. 2018); lenient."
+_VUS = (
+    f"range-aware AUC averaged over label buffers of 0 to {DEFAULT_WINDOW} points around each event "
+    "(Paparrizos et al. 2022; TSB-AD's default buffer), threshold-free."
+)
+_RANGE = (
+    "overlap of alarm ranges with event ranges (Tatbul et al. 2018; prts defaults: alpha 0, flat bias, "
+    "cardinality one)."
+)
+_AFF = "distance-based, each alarm affiliated with its nearest event (Huet et al. 2022)."
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,9 @@ class Metric:
         Gets rank statistics (Friedman, Nemenyi, Wilcoxon-Holm) and a critical-difference diagram.
     defined_without_anomalies
         Stays defined on a series with no labelled anomaly (others are recorded as NaN there).
+    glossary
+        What the number is, in a sentence or two (the HTML report's glossary; :func:`glossary` adds the
+        direction, unit and oracle mark from the fields above).
     """
 
     name: str
@@ -87,6 +100,7 @@ class Metric:
     gated: bool = False
     ranked: bool = False
     defined_without_anomalies: bool = False
+    glossary: str = ""
 
 
 @dataclass(frozen=True)
@@ -206,17 +220,26 @@ def _nab(items: list[Any]) -> list[tuple[str, float]]:
     return nab_rows(items)
 
 
-def _thr(name: str, oracle: bool = False) -> Metric:
+def _thr(name: str, oracle: bool = False, glossary: str = "") -> Metric:
     """A threshold a family records beside its scores: describes the run, never ranked."""
-    return Metric(name, name, higher_is_better=None, oracle=oracle, defined_without_anomalies=True)
+    return Metric(name, name, higher_is_better=None, oracle=oracle, defined_without_anomalies=True, glossary=glossary)
 
 
 def _nab_metrics() -> tuple[Metric, ...]:
     out: list[Metric] = []
+    weights = {
+        "standard": "standard costs",
+        "reward_low_FP_rate": "false positives cost twice as much as in the standard profile",
+        "reward_low_FN_rate": "missed windows cost twice as much as in the standard profile",
+    }
     for i, (profile, text) in enumerate(
         (("standard", "std"), ("reward_low_FP_rate", "lowFP"), ("reward_low_FN_rate", "lowFN"))
     ):
         standard = profile == "standard"
+        what = (
+            f"NAB's score under its {profile} profile ({weights[profile]}): a detection early in a labelled "
+            "window earns up to 1, a false alarm and a missed window cost points, summed over the whole corpus"
+        )
         out += [
             Metric(
                 f"nab_{profile}",
@@ -226,9 +249,10 @@ def _nab_metrics() -> tuple[Metric, ...]:
                 order=90 + i,
                 default=standard,
                 gated=standard,
+                glossary=f"{what}, normalised so the null detector scores 0 and a perfect one 100.",
             ),
-            Metric(f"nab_{profile}_raw", f"NAB {text} raw", over_series="corpus"),
-            _thr(f"nab_{profile}_threshold"),
+            Metric(f"nab_{profile}_raw", f"NAB {text} raw", over_series="corpus", glossary=f"{what}, unnormalised."),
+            _thr(f"nab_{profile}_threshold", glossary=f"The threshold NAB's {profile} score was computed at."),
         ]
     return tuple(out)
 
@@ -241,9 +265,31 @@ FAMILIES: dict[str, MetricFamily] = {
             _point,
             "point-wise precision/recall/F1 at the label-free threshold",
             (
-                Metric("precision", "P", summary=True, order=40),
-                Metric("recall", "R", summary=True, order=41),
-                Metric("f1", "F1", summary=True, order=42, default=True, gated=True, ranked=True),
+                Metric(
+                    "precision",
+                    "P",
+                    summary=True,
+                    order=40,
+                    glossary="Point-wise precision: the share of alarms (points scored at or above the run's "
+                    "label-free threshold) that fall on labelled anomalous points.",
+                ),
+                Metric(
+                    "recall",
+                    "R",
+                    summary=True,
+                    order=41,
+                    glossary="Point-wise recall: the share of labelled anomalous points that raise an alarm.",
+                ),
+                Metric(
+                    "f1",
+                    "F1",
+                    summary=True,
+                    order=42,
+                    default=True,
+                    gated=True,
+                    ranked=True,
+                    glossary="Point-wise F1: the harmonic mean of P and R at the run's label-free threshold.",
+                ),
             ),
             poolable=True,
             default=True,
@@ -253,9 +299,9 @@ FAMILIES: dict[str, MetricFamily] = {
             _pa,
             "point-adjusted precision/recall/F1 (Xu et al. 2018); lenient",
             (
-                Metric("pa_precision", "PA-P"),
-                Metric("pa_recall", "PA-R"),
-                Metric("pa_f1", "PA-F1", summary=True, order=50),
+                Metric("pa_precision", "PA-P", glossary=f"Precision after point adjustment: {_PA}"),
+                Metric("pa_recall", "PA-R", glossary=f"Recall after point adjustment: {_PA}"),
+                Metric("pa_f1", "PA-F1", summary=True, order=50, glossary=f"F1 after point adjustment: {_PA}"),
             ),
             poolable=True,
             default=True,
@@ -265,8 +311,22 @@ FAMILIES: dict[str, MetricFamily] = {
             _pa_k,
             f"PA%K F1 at K={PA_K:g} and its area over K=0..100 (Kim et al. 2022)",
             (
-                Metric("pa_k_f1", "PA%K-F1", summary=True, order=60, gated=True),
-                Metric("pa_k_auc", "PA%K-AUC", summary=True, order=61),
+                Metric(
+                    "pa_k_f1",
+                    "PA%K-F1",
+                    summary=True,
+                    order=60,
+                    gated=True,
+                    glossary=f"F1 with point adjustment only for events at least K={PA_K:g}% of whose points "
+                    "raise an alarm (Kim et al. 2022).",
+                ),
+                Metric(
+                    "pa_k_auc",
+                    "PA%K-AUC",
+                    summary=True,
+                    order=61,
+                    glossary="Area under PA%K's F1 as K goes from 0% (point adjustment) to 100% (point-wise F1).",
+                ),
             ),
             default=True,
         ),
@@ -275,8 +335,16 @@ FAMILIES: dict[str, MetricFamily] = {
             _oracle,
             "ORACLE best point-wise F1 over every threshold",
             (
-                Metric("oracle_best_f1", "best F1", oracle=True, summary=True, order=45, default=True),
-                _thr("oracle_best_f1_threshold", oracle=True),
+                Metric(
+                    "oracle_best_f1",
+                    "best F1",
+                    oracle=True,
+                    summary=True,
+                    order=45,
+                    default=True,
+                    glossary="The best point-wise F1 over every threshold, the threshold chosen per series.",
+                ),
+                _thr("oracle_best_f1_threshold", oracle=True, glossary="The threshold that gave best F1."),
             ),
             default=True,
         ),
@@ -285,8 +353,15 @@ FAMILIES: dict[str, MetricFamily] = {
             _oracle_pa,
             "ORACLE best point-adjusted F1 over every distinct score",
             (
-                Metric("oracle_best_pa_f1", "best PA-F1", oracle=True, summary=True, order=55),
-                _thr("oracle_best_pa_f1_threshold", oracle=True),
+                Metric(
+                    "oracle_best_pa_f1",
+                    "best PA-F1",
+                    oracle=True,
+                    summary=True,
+                    order=55,
+                    glossary="The best point-adjusted F1 over every distinct score, chosen per series.",
+                ),
+                _thr("oracle_best_pa_f1_threshold", oracle=True, glossary="The threshold that gave best PA-F1."),
             ),
             default=True,
         ),
@@ -295,8 +370,26 @@ FAMILIES: dict[str, MetricFamily] = {
             _auc,
             "threshold-free AUC-ROC and AUC-PR (average precision)",
             (
-                Metric("auc_pr", "AUC-PR", summary=True, order=10, default=True, gated=True, ranked=True),
-                Metric("auc_roc", "AUC-ROC", summary=True, order=30, gated=True),
+                Metric(
+                    "auc_pr",
+                    "AUC-PR",
+                    summary=True,
+                    order=10,
+                    default=True,
+                    gated=True,
+                    ranked=True,
+                    glossary="Area under the precision-recall curve, computed as average precision (precision "
+                    "at each distinct score weighted by the recall it adds; no interpolation), threshold-free. "
+                    "Chance level is the share of anomalous points.",
+                ),
+                Metric(
+                    "auc_roc",
+                    "AUC-ROC",
+                    summary=True,
+                    order=30,
+                    gated=True,
+                    glossary="Area under the ROC curve, point-wise and threshold-free; 0.5 is chance level.",
+                ),
             ),
             default=True,
         ),
@@ -305,8 +398,17 @@ FAMILIES: dict[str, MetricFamily] = {
             _vus,
             f"threshold-free VUS-ROC / VUS-PR, buffer up to {DEFAULT_WINDOW} (TSB-AD default)",
             (
-                Metric("vus_roc", "VUS-ROC"),
-                Metric("vus_pr", "VUS-PR", summary=True, order=20, default=True, gated=True, ranked=True),
+                Metric("vus_roc", "VUS-ROC", glossary=f"Volume under the ROC surface: {_VUS}"),
+                Metric(
+                    "vus_pr",
+                    "VUS-PR",
+                    summary=True,
+                    order=20,
+                    default=True,
+                    gated=True,
+                    ranked=True,
+                    glossary=f"Volume under the PR surface: {_VUS}",
+                ),
             ),
             default=True,
         ),
@@ -314,30 +416,73 @@ FAMILIES: dict[str, MetricFamily] = {
             "range",
             _range,
             "range-based precision/recall/F1 (Tatbul et al. 2018; prts defaults)",
-            (Metric("range_precision", "range P"), Metric("range_recall", "range R"), Metric("range_f1", "range F1")),
+            (
+                Metric("range_precision", "range P", glossary=f"Range-based precision: {_RANGE}"),
+                Metric("range_recall", "range R", glossary=f"Range-based recall: {_RANGE}"),
+                Metric("range_f1", "range F1", glossary=f"Range-based F1: {_RANGE}"),
+            ),
         ),
         MetricFamily(
             "event",
             _event,
             "event-wise recall, point-wise precision, composite F1 (Garg et al. 2021)",
-            (Metric("event_precision", "event P"), Metric("event_recall", "event R"), Metric("event_f1", "event F1")),
+            (
+                Metric("event_precision", "event P", glossary="Point-wise precision (Garg et al. 2021)."),
+                Metric("event_recall", "event R", glossary="The share of labelled events with at least one alarm."),
+                Metric("event_f1", "event F1", glossary="Composite F1 of event R and point-wise precision."),
+            ),
         ),
         MetricFamily(
             "affiliation",
             _affiliation,
             "affiliation precision/recall (Huet et al. 2022)",
-            (Metric("affiliation_precision", "aff. P"), Metric("affiliation_recall", "aff. R")),
+            (
+                Metric("affiliation_precision", "aff. P", glossary=f"Affiliation precision: {_AFF}"),
+                Metric("affiliation_recall", "aff. R", glossary=f"Affiliation recall: {_AFF}"),
+            ),
         ),
         MetricFamily(
             "delay",
             _delay,
             "detection delay of detected events and fraction detected",
             (
-                Metric("events", "events", higher_is_better=None, defined_without_anomalies=True),
-                Metric("events_detected", "events detected", higher_is_better=None, defined_without_anomalies=True),
-                Metric("detected_fraction", "detected", summary=True, order=70),
-                Metric("delay_points", "delay", unit="points", higher_is_better=False, summary=True, order=71),
-                Metric("delay_seconds", "delay s", unit="s", higher_is_better=False),
+                Metric(
+                    "events",
+                    "events",
+                    higher_is_better=None,
+                    defined_without_anomalies=True,
+                    glossary="Labelled anomalous events (runs of anomalous points) in the evaluated part.",
+                ),
+                Metric(
+                    "events_detected",
+                    "events detected",
+                    higher_is_better=None,
+                    defined_without_anomalies=True,
+                    glossary="Events with at least one alarm.",
+                ),
+                Metric(
+                    "detected_fraction",
+                    "detected",
+                    summary=True,
+                    order=70,
+                    glossary="The share of events with at least one alarm.",
+                ),
+                Metric(
+                    "delay_points",
+                    "delay",
+                    unit="points",
+                    higher_is_better=False,
+                    summary=True,
+                    order=71,
+                    glossary="Points from an event's start to its first alarm, mean over detected events.",
+                ),
+                Metric(
+                    "delay_seconds",
+                    "delay s",
+                    unit="s",
+                    higher_is_better=False,
+                    glossary="Time from an event's start to its first alarm, mean over detected events.",
+                ),
             ),
             default=True,
         ),
@@ -346,7 +491,13 @@ FAMILIES: dict[str, MetricFamily] = {
             _alarms,
             "number and rate of alarms at the label-free threshold",
             (
-                Metric("alarms", "alarms", higher_is_better=False, defined_without_anomalies=True),
+                Metric(
+                    "alarms",
+                    "alarms",
+                    higher_is_better=False,
+                    defined_without_anomalies=True,
+                    glossary="Points at or above the label-free threshold in the evaluated part.",
+                ),
                 Metric(
                     "alarm_rate",
                     "alarm rate",
@@ -354,6 +505,7 @@ FAMILIES: dict[str, MetricFamily] = {
                     summary=True,
                     order=80,
                     defined_without_anomalies=True,
+                    glossary="Alarms per evaluated point.",
                 ),
             ),
             default=True,
@@ -379,6 +531,7 @@ COST: tuple[Metric, ...] = (
         summary=True,
         order=100,
         defined_without_anomalies=True,
+        glossary="Wall time of fit (training part), after an untimed warm-up.",
     ),
     Metric(
         "score_seconds",
@@ -389,12 +542,20 @@ COST: tuple[Metric, ...] = (
         summary=True,
         order=101,
         defined_without_anomalies=True,
+        glossary="Wall time of scoring the whole series.",
     ),
-    Metric("us_per_point", "µs/point", unit="µs", higher_is_better=False, defined_without_anomalies=True),
+    Metric(
+        "us_per_point",
+        "µs/point",
+        unit="µs",
+        higher_is_better=False,
+        defined_without_anomalies=True,
+        glossary="Score time per point.",
+    ),
 )
 """Recorded by the runner for every task (not a family); defined on every series."""
 COST_METRICS = tuple(m.name for m in COST)
-THRESHOLD = _thr("threshold")
+THRESHOLD = _thr("threshold", glossary="The label-free threshold the alarms of a series were computed at.")
 """The label-free threshold the evaluator records for each series."""
 COUNTS = ("series_ok", "series_failed")
 """The evaluator's ``count`` rows: series with and without results per (dataset, detector, seed)."""
@@ -404,7 +565,19 @@ def all_metrics() -> dict[str, Metric]:
     """Every known metric by name: the families' (as registered now), the costs, the threshold, the counts."""
     out = {m.name: m for f in FAMILIES.values() for m in f.metrics}
     out.update({m.name: m for m in (*COST, THRESHOLD)})
-    out.update({c: Metric(c, c, higher_is_better=None, over_series="count") for c in COUNTS})
+    counted = {"series_ok": "Series with results", "series_failed": "Series whose task failed"}
+    out.update(
+        {
+            c: Metric(
+                c,
+                c,
+                higher_is_better=None,
+                over_series="count",
+                glossary=f"{counted.get(c, c)} (per detector and seed).",
+            )
+            for c in COUNTS
+        }
+    )
     return out
 
 
@@ -425,6 +598,27 @@ def header(name: str) -> str:
     """
     m = metric(name)
     return m.label + "†" if m.oracle else m.label
+
+
+def glossary(name: str) -> str:
+    """What column ``name`` holds, for a reader: its text, then direction, unit, aggregation and oracle mark.
+
+    >>> glossary("alarm_rate")
+    'Alarms per evaluated point. Lower is better; mean over series.'
+    """
+    m = metric(name)
+    direction = {True: "Higher is better", False: "Lower is better", None: "Describes the run, never ranked"}
+    parts = [m.glossary or f"{m.label}: no description in the metric catalogue.", direction[m.higher_is_better]]
+    if m.unit:
+        parts[-1] += f", in {m.unit}"
+    parts[-1] += {
+        "mean": "; mean over series.",
+        "total": "; total over series.",
+        "corpus": "; one score per dataset.",
+    }.get(m.over_series, ".")
+    if m.oracle:
+        parts.append("† Oracle: its threshold was chosen with the test labels, so it is an upper bound, not a result.")
+    return " ".join(parts)
 
 
 def _flagged(flag: str) -> tuple[str, ...]:

@@ -36,7 +36,7 @@ from bench.report.paper import paper_tables, parse_columns, series_groups
 from bench.report.plots import FigureStyle, figure_files
 from bench.report.render import to_csv, to_latex, to_markdown
 from bench.report.statstext import StatsSection
-from bench.results import RunStore, read_metrics, safe_component, write_text
+from bench.results import RunStore, environment, read_metrics, safe_component, write_text
 from bench.series import Series
 
 PLOTS = ("disagree", "all", "none")
@@ -215,13 +215,13 @@ def _write(
         result.files.append(out / name)
     run_figures, statistics = _rank_statistics(metrics, config, out, plots, style, result, rank_sanity)
     sections: list[SeriesSection] = []
+    rule: list[str] = []
     if plots != "none":
-        run_figures += _series_figures(store, config, series, metrics, out, plots, n_plots, style, sections)
+        run_figures += _series_figures(store, config, series, metrics, out, plots, n_plots, style, sections, rule)
     shown = [f.path for f in run_figures] + [s.figure for s in sections if s.figure is not None]
     shown += [path for st in statistics for path, _ in st.figures]
     result.files += [p for f in shown for p in figure_files(f, style)]  # every format of each figure
     saved = store.config() or {}
-    sessions = saved.get("sessions", [])
     write_html(
         result.html,
         title=f"bench report: {', '.join(r.alias for r in config.rows)} on "
@@ -230,8 +230,11 @@ def _write(
         run_figures=run_figures,
         statistics=statistics,
         series=sections,
-        config={k: v for k, v in saved.items() if k not in ("sessions", "data")},
-        versions=sessions[-1] if sessions else {},
+        config={k: v for k, v in saved.items() if k not in ("sessions", "data", "resolved")},
+        versions=environment(),
+        provenance=saved,
+        series_rule=rule,
+        files=list(result.files),
         failures=failures,
         intro=f"Run folder {store.root}. Threshold: {config.threshold.describe()}. "
         f"Seeds: {', '.join(map(str, config.seeds))}. Oracle columns (†) chose their threshold with the test labels.",
@@ -312,8 +315,10 @@ def _series_figures(
     n_plots: int,
     fmt: FigureStyle,
     sections: list[SeriesSection],
+    rule: list[str],
 ) -> list[Figure]:
-    """PR curves per dataset (returned) and the selected series' score figures (appended to ``sections``)."""
+    """PR curves per dataset (returned), the selected series' score figures (appended to ``sections``) and,
+    per dataset, the sentence saying how those series were chosen (appended to ``rule``)."""
     from bench.report import plots as plotting
     from bench.report import runplots
 
@@ -340,7 +345,10 @@ def _series_figures(
                 curves, out / f"pr_{safe_component(ds)}", title=ds, fmt=fmt, unit=unit, baselines=baselines
             )
             figures.append(Figure(path, f"{ds}: precision-recall curves, macro-averaged over {unit}."))
-        for name in plotting.select_series(metrics, ds, plots, n_plots, baselines=baselines):
+        chosen = plotting.select_series(metrics, ds, plots, n_plots, baselines=baselines)
+        rule.append(_selection_rule(metrics, ds, plots, len(chosen), baselines))
+        spread = plotting.disagreement(metrics, ds, baselines=baselines)
+        for name in chosen:
             s = by_key.get(f"{ds}/{name}")
             if s is None:
                 continue
@@ -352,7 +360,51 @@ def _series_figures(
                     traces[row] = plotting.Trace(sc, t, sc[s.train_end :] >= t if np.isfinite(t) else None)
             stem = figure_stem(out, "series", ds, name, used)
             path = plotting.plot_series(s, traces, stem, fmt=fmt, baselines=baselines)
-            values = frames.one_series(metrics, ds, name, catalog.default_columns())
-            note = f"seed {seed}; dashed line: the threshold ({config.threshold.describe()})"
-            sections.append(SeriesSection(ds, name, path, values, note))
+            sections.append(_section(metrics, config, seed, ds, name, path, spread))
     return figures
+
+
+def _section(
+    metrics: pd.DataFrame, config: Any, seed: int, ds: str, name: str, figure: Path, spread: pd.Series
+) -> SeriesSection:
+    """A plotted series: the values of ``seed`` (the seed its figure shows), their mean over seeds, a note."""
+    from bench.report.plots import disagreement_metric
+
+    columns = catalog.default_columns()
+    note = f"Figure and first table: seed {seed}. Dashed line: the threshold ({config.threshold.describe()})."
+    metric = disagreement_metric(metrics, ds)
+    if metric is not None and np.isfinite(spread.get(name, np.nan)):
+        rank = list(spread.index).index(name) + 1
+        note += (
+            f" Spread of {catalog.header(metric)} across detectors: {spread[name]:.3f}, the {_ordinal(rank)} largest "
+            f"of {len(spread)} series."
+        )
+    values = frames.one_series(metrics[metrics.seed == seed], ds, name, columns)
+    mean = frames.one_series(metrics, ds, name, columns)
+    return SeriesSection(ds, name, figure, values, note, seed, mean, tuple(config.seeds))
+
+
+def _ordinal(k: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``21st``."""
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def _selection_rule(metrics: pd.DataFrame, ds: str, plots: str, n: int, baselines: Sequence[str]) -> str:
+    """The sentence that says which series of ``ds`` were plotted and why (``plots.select_series``'s rule)."""
+    from bench.report import plots as plotting
+
+    total = len(frames.series_names(metrics, ds))
+    if plots == "all":
+        return f"{ds}: every series is plotted ({total}), none left out."
+    metric = plotting.disagreement_metric(metrics, ds)
+    if metric is None:
+        return f"{ds}: the first {n} of {total} series by name are plotted (no metric to rank them by)."
+    rows = frames.detectors(metrics, ds)
+    skipped = [d for d in rows if d in baselines]
+    left_out = f" ({', '.join(skipped)} left out)" if len(rows) - len(skipped) >= 2 and skipped else ""
+    return (
+        f"{ds}: {n} of {total} series are plotted: those where the detectors disagree most, i.e. with the largest "
+        f"standard deviation across detectors{left_out} of the per-series {catalog.header(metric)} (mean over "
+        "seeds), ties broken by name. They show where detectors differ; they are neither typical nor best cases."
+    )

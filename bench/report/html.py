@@ -1,4 +1,4 @@
-"""A self-contained ``report.html``: tables, run figures, one section per plotted series, config, versions, failures.
+"""A self-contained ``report.html``: tables, glossary, figures, plotted series, files, failures, provenance.
 
 The page opens from the file system with no server, no network and no
 JavaScript: styles are inline, collapsible parts are native ``<details>``
@@ -6,7 +6,15 @@ elements, and PNG and SVG figures are embedded as base64 ``data:`` URIs,
 so the one file can be moved, mailed or attached to a review and still
 shows everything. A PDF figure cannot be shown inline by a browser; it is
 linked by its path relative to the page instead (so keep it beside the
-page). The page is deterministic: the same inputs give the same bytes.
+page), as is every file of the report. The page is deterministic: the same
+inputs give the same bytes.
+
+The page explains itself: each plotted series' values are those of the seed
+its figure shows (the mean over seeds beside them, labelled), the rule that
+chose the plotted series is stated, every column shown has a glossary entry
+generated from the metric catalogue (:func:`bench.metrics.catalog.glossary`),
+and the run's provenance (data, resolved parameters, sessions) comes from
+:mod:`bench.report.runinfo`.
 """
 
 from __future__ import annotations
@@ -22,8 +30,10 @@ from typing import Any
 
 import pandas as pd
 
+from bench.metrics import catalog
 from bench.metrics.catalog import header
-from bench.report.paper import PaperTable
+from bench.report import runinfo
+from bench.report.paper import _HOW, PaperTable
 from bench.report.render import to_html
 from bench.report.statstext import StatsSection
 from bench.report.textable import to_html as table_html
@@ -43,7 +53,12 @@ th[scope=row], thead th:first-child { text-align: left; font-weight: normal; }
 thead th { border-bottom: 2px solid #333; } tbody + tbody { border-top: 1.5px solid #999; }
 tbody.block1 th, tbody.block1 td, tbody.block2 th, tbody.block2 td { color: #666; }
 caption { caption-side: bottom; text-align: left; color: #555; font-size: 0.88em; padding-top: 6px;
-          white-space: normal; max-width: 1100px; }
+          white-space: normal; max-width: min(1100px, calc(100vw - 64px)); position: sticky; left: 0; }
+table.series caption { caption-side: top; padding: 0 0 4px; color: #1b1b1b; font-weight: 600; }
+dl.glossary dt { font-weight: 600; margin-top: 8px; } dl.glossary dd { margin-left: 18px; max-width: 1100px; }
+table.runinfo td, table.runinfo th { text-align: left; white-space: normal; overflow-wrap: anywhere; }
+table.runinfo code, #files code { font-size: 0.9em; word-break: break-all; }
+.rule { max-width: 1100px; }
 figure { margin: 12px 0 28px; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.88em; max-width: 1100px; }
 details { margin: 8px 0; } summary { cursor: pointer; font-weight: 600; }
@@ -62,13 +77,20 @@ class Figure:
 
 @dataclass(frozen=True)
 class SeriesSection:
-    """One plotted series: its figure and a detector x metric table of its own values."""
+    """One plotted series: its figure and detector x metric tables of its own values.
+
+    ``values`` are those of ``seed``, the seed the figure shows (``None``: unstated, an older caller);
+    ``mean_values`` (optional) the mean over ``seeds``, shown beside them, labelled.
+    """
 
     dataset: str
     name: str
     figure: Path | None = None
     values: pd.DataFrame | None = None
     note: str = ""
+    seed: int | None = None
+    mean_values: pd.DataFrame | None = None
+    seeds: tuple[int, ...] = ()
 
 
 def _img(fig: Figure, page_dir: Path) -> str:
@@ -87,15 +109,93 @@ def _figure(fig: Figure, page_dir: Path) -> str:
     return f"<figure>{_img(fig, page_dir)}{caption}</figure>"
 
 
-def _values_table(values: pd.DataFrame) -> str:
+def _values_table(values: pd.DataFrame, caption: str = "", seed: str = "") -> str:
     head = "".join(f"<th>{escape(header(str(c)))}</th>" for c in values.columns)
     rows = []
     for det, row in values.iterrows():
         cells = "".join(f"<td>{_number(v)}</td>" for v in row)
         rows.append(f'<tr data-detector="{escape(str(det))}"><th scope="row">{escape(str(det))}</th>{cells}</tr>')
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    attr = f' data-seed="{escape(seed)}"' if seed else ""
     return (
-        f'<table class="series"><thead><tr><th>Detector</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f'<table class="series"{attr}>{cap}<thead><tr><th>Detector</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _series_tables(s: SeriesSection) -> str:
+    """The values of the seed the figure shows, then (several seeds) their mean, each labelled."""
+    out = []
+    if s.values is not None and not s.values.empty:
+        caption = "" if s.seed is None else f"Seed {s.seed}: the run the figure below shows"
+        out.append(
+            f'<div class="scroll">{_values_table(s.values, caption, "" if s.seed is None else str(s.seed))}</div>'
+        )
+    if s.mean_values is not None and not s.mean_values.empty and len(s.seeds) > 1:
+        seeds = ", ".join(map(str, s.seeds))
+        table = _values_table(s.mean_values, f"Mean over seeds {seeds} (not the run the figure shows)", "mean")
+        out.append(f'<details><summary>Mean over seeds {seeds}</summary><div class="scroll">{table}</div></details>')
+    return "".join(out)
+
+
+def glossary_entries(tables: Sequence[PaperTable] = (), series: Sequence[SeriesSection] = ()) -> dict[str, str]:
+    """Column header -> what it holds, for every column the page shows, from the metric catalogue.
+
+    >>> glossary_entries()["±"][:31]
+    'Mean over seeds ± the standard '
+    """
+    out: dict[str, str] = {
+        "±": "Mean over seeds ± the standard deviation over seeds (ddof = 1) of the per-seed value: the spread "
+        "over seeds, not over series. No ± with one seed.",
+        "†": "Oracle column: its threshold was chosen with the test labels, so it is an upper bound, not a result.",
+    }
+    ranked: list[str] = []
+    for t in tables:
+        for c in t.columns:
+            if c.aggregate == "rank":
+                ranked.append(header(c.metric))
+            elif c.group is not None:
+                out.setdefault(
+                    c.header, f"{header(c.metric)} over the series of category {c.group}. " + catalog.glossary(c.metric)
+                )
+            else:
+                how = f" This column: {_HOW[c.aggregate]}." if c.aggregate in ("pooled", "total") else ""
+                out.setdefault(c.header, catalog.glossary(c.metric) + how)
+    for s in series:
+        for frame in (s.values, s.mean_values):
+            for c in [] if frame is None else frame.columns:
+                out.setdefault(header(str(c)), catalog.glossary(str(c)))
+    if ranked:
+        out["avg. rank"] = (
+            f"Average rank on {', '.join(dict.fromkeys(ranked))}: each series ranks the detectors (1 = best, ties "
+            "share the average rank), averaged over the series where every detector has a value. Lower is better."
+        )
+    return out
+
+
+def _glossary(entries: Mapping[str, str]) -> str:
+    items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in entries.items())
+    return f'<dl class="glossary">{items}</dl>'
+
+
+_FILES = {
+    "tables.md": "the paper tables, Markdown",
+    "tables.tex": "the paper tables, LaTeX (booktabs)",
+    "tables.csv": "the paper tables, one row per table row",
+    "stats.md": "rank statistics per metric: average ranks, Friedman, Nemenyi CD, Wilcoxon-Holm",
+}
+
+
+def _files(files: Sequence[Path], page_dir: Path) -> str:
+    """A link to every file of the report, relative to the page."""
+    if not files:
+        return "<p>No other file.</p>"
+    items = []
+    for f in sorted({Path(f) for f in files}):
+        rel = os.path.relpath(f, page_dir).replace(os.sep, "/")
+        what = _FILES.get(f.name) or ("figure" if f.suffix.lower() in (".png", ".svg", ".pdf") else "")
+        items.append(f'<li><a href="{escape(rel)}"><code>{escape(rel)}</code></a>{f": {what}" if what else ""}</li>')
+    return f"<ul>{''.join(items)}</ul>"
 
 
 def _number(v: Any) -> str:
@@ -155,8 +255,16 @@ def render_html(
     versions: Mapping[str, Any] | None = None,
     failures: pd.DataFrame | Sequence[Mapping[str, Any]] | None = None,
     intro: str = "",
+    series_rule: Sequence[str] = (),
+    files: Sequence[Path] = (),
+    provenance: Mapping[str, Any] | None = None,
 ) -> str:
-    """The page as a string; ``page_dir`` is where it will live (for relative links to PDF figures)."""
+    """The page as a string; ``page_dir`` is where it will live (for relative links to files and PDF figures).
+
+    ``series_rule``: sentences saying how the plotted series were chosen. ``files``: the report's other files,
+    linked. ``provenance``: the run's ``config.json`` record (its ``sessions``, ``data``, ``resolved``), shown
+    with :mod:`bench.report.runinfo`; ``versions``: the environment that built the report.
+    """
     page_dir = Path(page_dir)
     n_failed = len(failures) if failures is not None else 0
     parts = [
@@ -166,9 +274,10 @@ def render_html(
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
         f'<p class="muted">{escape(intro)}</p>' if intro else "",
-        '<nav><a href="#tables">Tables</a><a href="#figures">Figures</a><a href="#statistics">Statistics</a>'
-        '<a href="#series">Series</a>'
-        f'<a href="#failures">Failed tasks ({n_failed})</a><a href="#config">Config and versions</a></nav>',
+        '<nav><a href="#tables">Tables</a><a href="#glossary">Glossary</a><a href="#figures">Figures</a>'
+        '<a href="#statistics">Statistics</a>'
+        f'<a href="#series">Series</a><a href="#files">Files</a><a href="#failures">Failed tasks ({n_failed})</a>'
+        '<a href="#config">Provenance</a></nav>',
         '<section id="tables"><h2>Tables</h2>',
     ]
     table_ids: set[str] = set()
@@ -181,10 +290,12 @@ def render_html(
             parts.append(html_table)
         else:
             parts.append(f"<details><summary>{escape(t.title)}</summary>{html_table}</details>")
+    parts += ["</section>", '<section id="glossary"><h2>Glossary</h2>', _glossary(glossary_entries(tables, series))]
     parts += ["</section>", '<section id="figures"><h2>Figures</h2>']
     parts += [_figure(f, page_dir) for f in run_figures] or ["<p>No run figure.</p>"]
     parts += ["</section>", '<section id="statistics"><h2>Rank statistics</h2>', *_statistics(statistics, page_dir)]
     parts += ["</section>", f'<section id="series"><h2>Series ({len(series)})</h2>']
+    parts += [f'<p class="rule">{escape(r)}</p>' for r in series_rule]
     if not series:
         parts.append("<p>No series plotted.</p>")
     for i, s in enumerate(series):
@@ -194,15 +305,17 @@ def render_html(
         )
         if s.note:
             parts.append(f'<p class="muted">{escape(s.note)}</p>')
-        if s.values is not None and not s.values.empty:
-            parts.append(f'<div class="scroll">{_values_table(s.values)}</div>')
+        parts.append(_series_tables(s))
         if s.figure is not None:
             parts.append(f"<figure>{_img(Figure(s.figure, f'{s.dataset}: {s.name}'), page_dir)}</figure>")
         parts.append("</details>")
+    parts += ["</section>", '<section id="files"><h2>Files</h2>', _files(files, page_dir)]
     parts += ["</section>", '<section id="failures"><h2>Failed tasks</h2>', _failures(failures), "</section>"]
     parts += [
-        '<section id="config"><h2>Config and versions</h2>',
-        "<details open><summary>Versions</summary><pre>"
+        '<section id="config"><h2>Provenance</h2>',
+        runinfo.render(provenance, versions)
+        if provenance is not None
+        else "<details open><summary>Versions</summary><pre>"
         + escape(json.dumps(dict(versions or {}), indent=2, sort_keys=True, default=str), quote=False)
         + "</pre></details>",
         "<details><summary>Config</summary><pre>"

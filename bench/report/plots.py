@@ -388,6 +388,12 @@ def _legend(fig: Any, ax: Any, has_events: bool, has_train: bool, pt: float) -> 
     fig.legend(handles=handles, loc="outside upper left", ncol=ncol, fontsize=pt, frameon=False)
 
 
+def disagreement_metric(metrics: pd.DataFrame, dataset: str) -> str | None:
+    """The metric :func:`disagreement` ranks series by, by default: the first of :data:`DISAGREEMENT_METRICS` there."""
+    have = set(metrics.loc[metrics.dataset == dataset, "metric"])
+    return next((m for m in DISAGREEMENT_METRICS if m in have), None)
+
+
 def disagreement(
     metrics: pd.DataFrame, dataset: str, metric: str | None = None, *, baselines: Collection[str] = SANITY_BASELINES
 ) -> pd.Series:
@@ -397,7 +403,7 @@ def disagreement(
     contenders, sanity baselines count too. Series where the metric is undefined get NaN (sorted last).
     """
     have = set(metrics.loc[metrics.dataset == dataset, "metric"])
-    metric = metric or next((m for m in DISAGREEMENT_METRICS if m in have), None)
+    metric = metric or disagreement_metric(metrics, dataset)
     names = frames.series_names(metrics, dataset)
     if metric is None or metric not in have:
         return pd.Series(np.nan, index=pd.Index(names, name="series"), dtype=float)
