@@ -115,7 +115,9 @@ def test_plot_format_png_pdf_keeps_both_and_the_page_shows_the_png(paper_run: Pa
     assert sum(stem.startswith("series_") for stem in pngs) == 2
     html = (paper_run / "report.html").read_text(encoding="utf-8")
     assert len(re.findall(r'<img src="data:image/png;base64,', html)) == len(pngs)
-    assert ".pdf" not in html  # no link instead of a figure
+    shown = "".join(re.findall(r"<figure>.*?</figure>", html, re.S))
+    assert ".pdf" not in shown  # no link instead of a figure
+    assert {f"report/{stem}.pdf" for stem in pdfs} <= set(re.findall(r'<a href="(report/[^"]+)"', html))  # Files
 
 
 def test_column_figures_are_3_5_in_wide_with_text_of_7_pt_or_more(paper_run: Path) -> None:
