@@ -151,6 +151,9 @@ def _report(
         standalone=getattr(args, "standalone", False),
         evaluation=evaluation,
         series=series,
+        published_mode=getattr(args, "published", "separate"),
+        display=getattr(args, "display", None) or (),
+        sort=getattr(args, "sort", None),
     )
     for note in rep.notes:
         _say(args, f"note: {note}")

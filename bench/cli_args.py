@@ -40,6 +40,26 @@ def _report_flags(p: argparse.ArgumentParser) -> None:
         help="paper-table columns, comma-separated metric[@mean|pooled|total|corpus|rank] "
         "(default: auc_pr,vus_pr,f1,oracle_best_f1,nab_standard, those the run has)",
     )
+    p.add_argument(
+        "--display",
+        action="append",
+        metavar="ROW=NAME",
+        help='a row\'s name in the tables, e.g. --display lstm+likelihood="LSTM + likelihood" (repeatable; '
+        "a TOML detector's alias names its row everywhere)",
+    )
+    p.add_argument(
+        "--sort",
+        metavar="COLUMN",
+        help="order the evaluated detectors of each table by this column, best first "
+        "(e.g. nab_standard, auc_pr, rank@auc_pr; default: run order)",
+    )
+    p.add_argument(
+        "--published",
+        choices=("separate", "inline", "none"),
+        default="separate",
+        help="a published scoreboard (NAB's): a table of its own after the dataset's (default), "
+        "rows inside it, or left out",
+    )
 
 
 def _add_run(sub: Any, common: argparse.ArgumentParser) -> None:

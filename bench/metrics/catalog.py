@@ -72,6 +72,10 @@ class Metric:
         Gets rank statistics (Friedman, Nemenyi, Wilcoxon-Holm) and a critical-difference diagram.
     defined_without_anomalies
         Stays defined on a series with no labelled anomaly (others are recorded as NaN there).
+    marked
+        A paper table may mark its best and second-best value. ``False`` for a cost (a timing is no result),
+        a delay (read only beside the fraction of events detected: a detector that finds few events early
+        would win) and an alarm count (the null detector raises none).
     """
 
     name: str
@@ -87,6 +91,7 @@ class Metric:
     gated: bool = False
     ranked: bool = False
     defined_without_anomalies: bool = False
+    marked: bool = True
 
 
 @dataclass(frozen=True)
@@ -214,20 +219,20 @@ def _thr(name: str, oracle: bool = False) -> Metric:
 def _nab_metrics() -> tuple[Metric, ...]:
     out: list[Metric] = []
     for i, (profile, text) in enumerate(
-        (("standard", "std"), ("reward_low_FP_rate", "lowFP"), ("reward_low_FN_rate", "lowFN"))
+        (("standard", "standard"), ("reward_low_FP_rate", "low FP"), ("reward_low_FN_rate", "low FN"))
     ):
         standard = profile == "standard"
         out += [
             Metric(
                 f"nab_{profile}",
-                f"NAB {text}",
+                f"NAB ({text})",
                 over_series="corpus",
                 summary=True,
                 order=90 + i,
                 default=standard,
                 gated=standard,
             ),
-            Metric(f"nab_{profile}_raw", f"NAB {text} raw", over_series="corpus"),
+            Metric(f"nab_{profile}_raw", f"NAB raw ({text})", over_series="corpus"),
             _thr(f"nab_{profile}_threshold"),
         ]
     return tuple(out)
@@ -336,8 +341,16 @@ FAMILIES: dict[str, MetricFamily] = {
                 Metric("events", "events", higher_is_better=None, defined_without_anomalies=True),
                 Metric("events_detected", "events detected", higher_is_better=None, defined_without_anomalies=True),
                 Metric("detected_fraction", "detected", summary=True, order=70),
-                Metric("delay_points", "delay", unit="points", higher_is_better=False, summary=True, order=71),
-                Metric("delay_seconds", "delay s", unit="s", higher_is_better=False),
+                Metric(
+                    "delay_points",
+                    "delay",
+                    unit="points",
+                    higher_is_better=False,
+                    summary=True,
+                    order=71,
+                    marked=False,
+                ),
+                Metric("delay_seconds", "delay", unit="s", higher_is_better=False, marked=False),
             ),
             default=True,
         ),
@@ -346,7 +359,7 @@ FAMILIES: dict[str, MetricFamily] = {
             _alarms,
             "number and rate of alarms at the label-free threshold",
             (
-                Metric("alarms", "alarms", higher_is_better=False, defined_without_anomalies=True),
+                Metric("alarms", "alarms", higher_is_better=False, defined_without_anomalies=True, marked=False),
                 Metric(
                     "alarm_rate",
                     "alarm rate",
@@ -354,6 +367,7 @@ FAMILIES: dict[str, MetricFamily] = {
                     summary=True,
                     order=80,
                     defined_without_anomalies=True,
+                    marked=False,
                 ),
             ),
             default=True,
@@ -372,25 +386,34 @@ FAMILIES: dict[str, MetricFamily] = {
 COST: tuple[Metric, ...] = (
     Metric(
         "fit_seconds",
-        "fit s",
+        "fit",
         unit="s",
         higher_is_better=False,
         over_series="total",
         summary=True,
         order=100,
         defined_without_anomalies=True,
+        marked=False,
     ),
     Metric(
         "score_seconds",
-        "score s",
+        "score",
         unit="s",
         higher_is_better=False,
         over_series="total",
         summary=True,
         order=101,
         defined_without_anomalies=True,
+        marked=False,
     ),
-    Metric("us_per_point", "µs/point", unit="µs", higher_is_better=False, defined_without_anomalies=True),
+    Metric(
+        "us_per_point",
+        "time per point",
+        unit="µs",
+        higher_is_better=False,
+        defined_without_anomalies=True,
+        marked=False,
+    ),
 )
 """Recorded by the runner for every task (not a family); defined on every series."""
 COST_METRICS = tuple(m.name for m in COST)
@@ -417,14 +440,19 @@ def metric(name: str) -> Metric:
     return all_metrics().get(name) or Metric(name, name)
 
 
-def header(name: str) -> str:
-    """The short column header of ``name``, with ``†`` on oracle metrics.
+def header(name: str, qualifier: str = "") -> str:
+    """The short column header of ``name``: its label, ``qualifier`` (e.g. ``total``), ``†`` on oracle metrics,
+    and its unit in parentheses.
 
-    >>> header("auc_pr"), header("oracle_best_f1"), header("my_metric")
-    ('AUC-PR', 'best F1†', 'my_metric')
+    >>> header("auc_pr"), header("oracle_best_f1"), header("my_metric"), header("delay_points")
+    ('AUC-PR', 'best F1†', 'my_metric', 'delay (points)')
+    >>> header("fit_seconds", "total"), header("nab_standard")
+    ('fit total (s)', 'NAB (standard)')
     """
     m = metric(name)
-    return m.label + "†" if m.oracle else m.label
+    text = f"{m.label} {qualifier}" if qualifier else m.label
+    text += "†" if m.oracle else ""
+    return f"{text} ({m.unit})" if m.unit else text
 
 
 def _flagged(flag: str) -> tuple[str, ...]:

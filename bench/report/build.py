@@ -30,7 +30,7 @@ from bench.errors import DataError, ParameterError, UnknownNameError
 from bench.metrics import catalog
 from bench.report import frames
 from bench.report.html import Figure, SeriesSection, write_html
-from bench.report.paper import paper_tables, parse_columns, series_groups
+from bench.report.paper import paper_tables, parse_columns, parse_display, series_groups
 from bench.report.render import to_csv, to_latex, to_markdown
 from bench.results import RunStore, read_metrics, safe_component, write_text
 from bench.series import Series
@@ -123,12 +123,16 @@ def build_report(
     standalone: bool = False,
     evaluation: str | None = None,
     series: list[Series] | None = None,
+    published_mode: str = "separate",
+    display: Sequence[str] = (),
+    sort: str | None = None,
 ) -> ReportResult:
     """Write the report of a run folder (or of one of its evaluations) and return what was written.
 
     Everything is checked (the evaluation's name, the options, the columns) before a file is written, and
     the report is built in a temporary folder beside the old one and swapped in at the end: a bad option
-    or an interrupt leaves the previous ``report/`` and ``report.html`` as they were.
+    or an interrupt leaves the previous ``report/`` and ``report.html`` as they were. ``published_mode``,
+    ``display`` (``ROW=NAME`` items) and ``sort``: see :func:`bench.report.paper.paper_tables`.
     """
     from bench.loading import load_series
     from bench.runfolder import left_out_scoreboards, published_rows, read_config
@@ -159,8 +163,11 @@ def build_report(
         parse_columns(columns) if columns else None,
         groups=series_groups(series),
         published=published,
+        published_mode=published_mode,
         baselines=chance_baselines(config.rows),
         dataset_notes=left_out_scoreboards(config),
+        display=parse_display(display),
+        sort=sort,
     )
     stage = Path(tempfile.mkdtemp(prefix=".report-", dir=src))  # swapped in by _publish; removed on any failure
     try:
