@@ -117,7 +117,7 @@ def test_18_tables_tex_fits_a_two_and_a_one_column_article(tmp_path: Path, docum
 
 def test_18_the_nab_table_fits_table_star_without_scaling(tmp_path: Path) -> None:
     """The realistic table fits a two-column article's text width at its natural size (no scaling)."""
-    natural = r"\newcommand{\benchfit}[1]{\setbox0=\hbox{#1}\typeout{BENCHFIT \the\wd0/\the\linewidth}\box0}"
+    natural = r"\newcommand{\benchfit}[1]{\leavevmode\setbox0=\hbox{#1}\typeout{BENCHFIT \the\wd0/\the\linewidth}\box0}"
     log, overfull = _compile(tmp_path, render.to_latex(_tables()), r"\documentclass[twocolumn]{article}", natural)
     widths = re.findall(r"BENCHFIT ([\d.]+)pt/([\d.]+)pt", log)
     assert len(widths) == len(_tables())

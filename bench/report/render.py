@@ -74,7 +74,7 @@ COLUMN_PT = 200.0
 TABCOLSEP_PT = 4.0
 """Half the space between two columns (LaTeX's default is 6 pt)."""
 FIT = (
-    r"\providecommand{\benchfit}[1]{\setbox0=\hbox{#1}"
+    r"\providecommand{\benchfit}[1]{\leavevmode\setbox0=\hbox{#1}"
     r"\ifdim\wd0>\linewidth\resizebox{\linewidth}{!}{\box0}\else\box0\fi}"
 )
 """A table is set at its natural size, and scaled down to the line only if it is still wider (never up)."""
