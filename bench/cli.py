@@ -154,6 +154,9 @@ def _report(
         evaluation=evaluation,
         series=series,
         rank_sanity=getattr(args, "rank_sanity", False),
+        published_mode=getattr(args, "published", "separate"),
+        display=getattr(args, "display", None) or (),
+        sort=getattr(args, "sort", None),
     )
     for note in rep.notes:
         _say(args, f"note: {note}")

@@ -81,6 +81,26 @@ def _report_flags(p: argparse.ArgumentParser) -> None:
         help="rank and test the sanity baselines (random, null) with the other detectors in report/stats.md and "
         "the CD diagrams (default: shown, but left out of the ranks, Friedman and post-hoc tests)",
     )
+    p.add_argument(
+        "--display",
+        action="append",
+        metavar="ROW=NAME",
+        help='a row\'s name in the tables, e.g. --display lstm+likelihood="LSTM + likelihood" (repeatable; '
+        "a TOML detector's alias names its row everywhere)",
+    )
+    p.add_argument(
+        "--sort",
+        metavar="COLUMN",
+        help="order the evaluated detectors of each table by this column, best first "
+        "(e.g. nab_standard, auc_pr, rank@auc_pr; default: run order)",
+    )
+    p.add_argument(
+        "--published",
+        choices=("separate", "inline", "none"),
+        default="separate",
+        help="a published scoreboard (NAB's): a table of its own after the dataset's (default), "
+        "rows inside it, or left out",
+    )
 
 
 def _add_run(sub: Any, common: argparse.ArgumentParser) -> None:

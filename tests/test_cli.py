@@ -119,7 +119,7 @@ def test_run_on_nab_subset_reports_nab_scores_without_published_rows(
     assert set(nab.detector) == {"lstm", "random", "null"}
     assert nab[nab.detector == "null"].value.item() == pytest.approx(0.0, abs=1e-9)  # NAB's null detector is 0
     summary = (out / "summary.md").read_text()
-    assert "NAB std" in summary and "(published)" not in summary  # 6 of 58 series: not beside the scoreboard
+    assert "NAB (standard)" in summary and "(published)" not in summary  # 6 of 58 series: not beside the scoreboard
     (lstm_dir,) = (out / "scores").glob("lstm-*")
     scores = sorted(p.relative_to(lstm_dir / "seed0" / "nab") for p in (lstm_dir / "seed0" / "nab").rglob("*.csv"))
     assert len(scores) == 6 and all(p.parts[0] == "artificialWithAnomaly" for p in scores)

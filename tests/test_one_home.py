@@ -149,14 +149,14 @@ def test_an_alias_with_special_characters_gives_intact_markdown_and_compiling_la
     md = (run / "summary.md").read_text()
     row = next(line for line in md.splitlines() if "R&D" in line)
     assert row.count(" | ") == md.splitlines()[2].count(" | ")  # the pipe is escaped: the table stays intact
-    tex = (run / "summary.tex").read_text()
+    assert not (run / "summary.tex").exists()  # issue 18: 22 columns never fit a page; tables.tex is the LaTeX
+    tex = (run / "report" / "tables.tex").read_text()
     assert r"R\&D \#1 \textbar{} x" in tex
     require_program(("pdflatex",), "apt-get install texlive-latex-base texlive-latex-recommended")
     doc = tmp_path / "doc.tex"
     doc.write_text(
-        "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{booktabs}\n\\begin{document}\n"
-        + tex
-        + "\\end{document}\n"
+        "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{booktabs}\n\\usepackage{graphicx}\n"
+        "\\begin{document}\n" + tex + "\\end{document}\n"
     )
     done = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name],

@@ -47,26 +47,25 @@ def test_lower_is_better_ranks_and_marks() -> None:
     t = paper.build_table(m, "toy", ["delay_points"], rank_metric="delay_points")
     assert t.mean["rank@delay_points"].to_dict() == {"null": 1.0, "random": 2.0, "det2": 3.0, "det1": 4.0}
     marks = paper.marks(t, paper.decimals(t))
-    # null and random are smaller (better) but are sanity baselines: det2 wins, det1 second
-    assert marks[("det2", "delay_points")] == "best" and marks[("det1", "delay_points")] == "second"
-    assert ("null", "delay_points") not in marks and ("random", "rank@delay_points") not in marks
-    assert "lower is better for delay, avg. rank" in t.caption
+    # issue 18: a delay is never marked; null and random rank better (lower): both detectors are flagged, not bold
+    assert marks == {("det2", "rank@delay_points"): "beaten", ("det1", "rank@delay_points"): "beaten"}
+    assert "lower is better for avg. rank (delay), higher for the rest; not marked: delay (points)" in t.caption
 
 
 def test_sanity_baselines_and_published_rows_never_bold() -> None:
     def value(s: str, d: str, k: int, m: str) -> float:
-        return {"det1": 0.5, "det2": 0.4, "random": 0.9, "null": 0.95}[d]
+        return {"det1": 0.5, "det2": 0.4, "random": 0.45, "null": 0.1}[d]
 
-    m = metric_frame(value, metrics=("auc_pr",), corpus={"det1": 20.0, "det2": 30.0, "random": 50.0, "null": 0.0})
+    m = metric_frame(value, metrics=("auc_pr",), corpus={"det1": 20.0, "det2": 30.0, "random": 25.0, "null": 0.0})
     published = pd.DataFrame(
         [("toy", "famous", "nab_standard", 99.0), ("toy", "other", "nab_standard", 10.0)],
         columns=["dataset", "detector", "metric", "value"],
     )
     t = paper.build_table(m, "toy", ["auc_pr", "nab_standard"], published=published)
     latex = render.to_latex(t)
-    assert r"\textbf{0.500}" in latex and r"\underline{0.400}" in latex
-    assert r"\textbf{30.0}" in latex and r"\underline{20.0}" in latex
-    for never in ("0.900", "0.950", "99.0", "50.0"):
+    assert r"\textbf{0.500}" in latex and r"0.400$^\circ$" in latex  # issue 18: random beats det2: flagged
+    assert r"\textbf{30.0}" in latex and r"20.0$^\circ$" in latex
+    for never in ("0.450", "0.100", "99.0", "25.0", "0.400", "20.0"):
         assert not re.search(r"\\(textbf|underline)\{" + re.escape(never), latex)
     assert "famous (published) & -- & 99.0" in latex
 
@@ -132,7 +131,7 @@ def test_markdown_is_a_valid_github_table() -> None:
     md = render.to_markdown(paper.build_table(m, "toy"))
     (table,) = _markdown_tables(md)
     header, sep, *rows = table
-    assert header == ["Detector", "AUC-PR", "F1", "avg. rank"]
+    assert header == ["Detector", "AUC-PR", "F1", "avg. rank (AUC-PR)"]
     assert all(re.fullmatch(r":?-{3,}:?", c) for c in sep) and len(sep) == len(header)
     assert all(len(r) == len(header) for r in rows) and len(rows) == 3
     assert rows[1][0] == r"a\|b"
@@ -165,7 +164,7 @@ def test_corpus_columns_only_on_the_whole_dataset() -> None:
     tables = paper.paper_tables(m, ["auc_pr", "nab_standard"], groups=frames.path_groups(SERIES))
     assert [c.key for c in tables[0].columns] == ["auc_pr", "nab_standard", "rank@auc_pr"]
     assert [c.key for c in tables[1].columns] == ["auc_pr", "rank@auc_pr"]
-    assert "NAB std: corpus-level score" in tables[0].caption
+    assert "NAB (standard): corpus-level score" in tables[0].caption
 
 
 def test_unknown_column_is_a_clear_error() -> None:
@@ -181,7 +180,7 @@ def test_parse_columns_and_pooled_aggregate() -> None:
     m = pd.concat([m, pooled], ignore_index=True)
     t = paper.build_table(m, "toy", paper.parse_columns("f1,f1@pooled"))
     assert t.mean["f1@pooled"].tolist() == [0.123] * 4
-    assert "F1 (pooled): computed once over all series" in t.caption
+    assert "F1 pooled: computed once over all series" in t.caption
 
 
 def test_category_table_by_hand() -> None:

@@ -85,6 +85,10 @@ class Metric:
     glossary
         What the number is, in a sentence or two (the HTML report's glossary; :func:`glossary` adds the
         direction, unit and oracle mark from the fields above).
+    marked
+        A paper table may mark its best and second-best value. ``False`` for a cost (a timing is no result),
+        a delay (read only beside the fraction of events detected: a detector that finds few events early
+        would win) and an alarm count (the null detector raises none).
     """
 
     name: str
@@ -101,6 +105,7 @@ class Metric:
     ranked: bool = False
     defined_without_anomalies: bool = False
     glossary: str = ""
+    marked: bool = True
 
 
 @dataclass(frozen=True)
@@ -233,7 +238,7 @@ def _nab_metrics() -> tuple[Metric, ...]:
         "reward_low_FN_rate": "missed windows cost twice as much as in the standard profile",
     }
     for i, (profile, text) in enumerate(
-        (("standard", "std"), ("reward_low_FP_rate", "lowFP"), ("reward_low_FN_rate", "lowFN"))
+        (("standard", "standard"), ("reward_low_FP_rate", "low FP"), ("reward_low_FN_rate", "low FN"))
     ):
         standard = profile == "standard"
         what = (
@@ -243,7 +248,7 @@ def _nab_metrics() -> tuple[Metric, ...]:
         out += [
             Metric(
                 f"nab_{profile}",
-                f"NAB {text}",
+                f"NAB ({text})",
                 over_series="corpus",
                 summary=True,
                 order=90 + i,
@@ -251,7 +256,7 @@ def _nab_metrics() -> tuple[Metric, ...]:
                 gated=standard,
                 glossary=f"{what}, normalised so the null detector scores 0 and a perfect one 100.",
             ),
-            Metric(f"nab_{profile}_raw", f"NAB {text} raw", over_series="corpus", glossary=f"{what}, unnormalised."),
+            Metric(f"nab_{profile}_raw", f"NAB raw ({text})", over_series="corpus", glossary=f"{what}, unnormalised."),
             _thr(f"nab_{profile}_threshold", glossary=f"The threshold NAB's {profile} score was computed at."),
         ]
     return tuple(out)
@@ -475,13 +480,15 @@ FAMILIES: dict[str, MetricFamily] = {
                     summary=True,
                     order=71,
                     glossary="Points from an event's start to its first alarm, mean over detected events.",
+                    marked=False,
                 ),
                 Metric(
                     "delay_seconds",
-                    "delay s",
+                    "delay",
                     unit="s",
                     higher_is_better=False,
                     glossary="Time from an event's start to its first alarm, mean over detected events.",
+                    marked=False,
                 ),
             ),
             default=True,
@@ -497,6 +504,7 @@ FAMILIES: dict[str, MetricFamily] = {
                     higher_is_better=False,
                     defined_without_anomalies=True,
                     glossary="Points at or above the label-free threshold in the evaluated part.",
+                    marked=False,
                 ),
                 Metric(
                     "alarm_rate",
@@ -506,6 +514,7 @@ FAMILIES: dict[str, MetricFamily] = {
                     order=80,
                     defined_without_anomalies=True,
                     glossary="Alarms per evaluated point.",
+                    marked=False,
                 ),
             ),
             default=True,
@@ -524,7 +533,7 @@ FAMILIES: dict[str, MetricFamily] = {
 COST: tuple[Metric, ...] = (
     Metric(
         "fit_seconds",
-        "fit s",
+        "fit",
         unit="s",
         higher_is_better=False,
         over_series="total",
@@ -532,10 +541,11 @@ COST: tuple[Metric, ...] = (
         order=100,
         defined_without_anomalies=True,
         glossary="Wall time of fit (training part), after an untimed warm-up.",
+        marked=False,
     ),
     Metric(
         "score_seconds",
-        "score s",
+        "score",
         unit="s",
         higher_is_better=False,
         over_series="total",
@@ -543,14 +553,16 @@ COST: tuple[Metric, ...] = (
         order=101,
         defined_without_anomalies=True,
         glossary="Wall time of scoring the whole series.",
+        marked=False,
     ),
     Metric(
         "us_per_point",
-        "µs/point",
+        "time per point",
         unit="µs",
         higher_is_better=False,
         defined_without_anomalies=True,
         glossary="Score time per point.",
+        marked=False,
     ),
 )
 """Recorded by the runner for every task (not a family); defined on every series."""
@@ -590,14 +602,19 @@ def metric(name: str) -> Metric:
     return all_metrics().get(name) or Metric(name, name)
 
 
-def header(name: str) -> str:
-    """The short column header of ``name``, with ``†`` on oracle metrics.
+def header(name: str, qualifier: str = "") -> str:
+    """The short column header of ``name``: its label, ``qualifier`` (e.g. ``total``), ``†`` on oracle metrics,
+    and its unit in parentheses.
 
-    >>> header("auc_pr"), header("oracle_best_f1"), header("my_metric")
-    ('AUC-PR', 'best F1†', 'my_metric')
+    >>> header("auc_pr"), header("oracle_best_f1"), header("my_metric"), header("delay_points")
+    ('AUC-PR', 'best F1†', 'my_metric', 'delay (points)')
+    >>> header("fit_seconds", "total"), header("nab_standard")
+    ('fit total (s)', 'NAB (standard)')
     """
     m = metric(name)
-    return m.label + "†" if m.oracle else m.label
+    text = f"{m.label} {qualifier}" if qualifier else m.label
+    text += "†" if m.oracle else ""
+    return f"{text} ({m.unit})" if m.unit else text
 
 
 def glossary(name: str) -> str:

@@ -17,13 +17,14 @@ scores saturate: NAB's windowed Gaussian gives 1 - 1e-13 where NAB's file says
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from bench.metrics.nab import NabSeries, nab_corpus, published_scores
+from bench.metrics.nab import NabSeries, nab_corpus
 from bench.series import Series
 
 
@@ -54,11 +55,28 @@ def nab_rows(items: Iterable[tuple[Series, NDArray[np.float64], float]]) -> list
     return rows
 
 
+PUBLISHED_COLUMNS = ["dataset", "detector", "metric", "value", "low", "high", "note", "source"]
+"""The columns of :func:`published_rows`: ``low``/``high`` a published range (NaN where none), ``note`` the
+scoreboard's footnote of that row, ``source`` where the numbers come from (with NAB's commit)."""
+
+
 def published_rows() -> pd.DataFrame:
-    """NAB's published scoreboard as (dataset, detector, metric, value) rows (tables mark them as published)."""
-    rows = [
-        ("nab", det, f"nab_{profile}", value)
-        for det, profiles in sorted(published_scores().items())
-        for profile, value in profiles.items()
-    ]
-    return pd.DataFrame(rows, columns=["dataset", "detector", "metric", "value"])
+    """NAB's published scoreboard (its README's table) as rows, in the scoreboard's order and under its names.
+
+    The values are the scoreboard's own, as printed (one decimal): Random is 11.0, the mean over seeds (the
+    range 7.95 to 16.83 goes to ``low``/``high`` and the row's note), not the 16.8 of NAB's
+    ``results/final_results.json``. Numenta HTM is published as a range only: its ``value`` is NaN.
+    """
+    import json
+    from importlib import resources
+
+    board = json.loads(resources.files("bench.metrics").joinpath("data/nab_scoreboard.json").read_text())
+    source = f"{board['source']} at commit {board['commit'][:7]}"
+    rows = []
+    for row in board["rows"]:
+        ranges = row.get("ranges", [None] * len(board["profiles"]))
+        for profile, score, spread in zip(board["profiles"], row["scores"], ranges, strict=True):
+            lo, hi = score if isinstance(score, list) else spread or (math.nan, math.nan)
+            value = math.nan if isinstance(score, list) else float(score)
+            rows.append(("nab", row["name"], f"nab_{profile}", value, lo, hi, row.get("note", ""), source))
+    return pd.DataFrame(rows, columns=PUBLISHED_COLUMNS)

@@ -32,7 +32,7 @@ from bench.errors import DataError, ParameterError, UnknownNameError
 from bench.metrics import catalog
 from bench.report import frames
 from bench.report.html import Figure, SeriesSection, write_html
-from bench.report.paper import paper_tables, parse_columns, series_groups
+from bench.report.paper import paper_tables, parse_columns, parse_display, series_groups
 from bench.report.plots import FigureStyle, figure_files
 from bench.report.render import to_csv, to_latex, to_markdown
 from bench.report.statstext import StatsSection
@@ -129,6 +129,9 @@ def build_report(
     evaluation: str | None = None,
     series: list[Series] | None = None,
     rank_sanity: bool = False,
+    published_mode: str = "separate",
+    display: Sequence[str] = (),
+    sort: str | None = None,
 ) -> ReportResult:
     """Write the report of a run folder (or of one of its evaluations) and return what was written.
 
@@ -140,6 +143,8 @@ def build_report(
     or an interrupt leaves the previous ``report/`` and ``report.html`` as they were. ``plot_format``: one
     format or several (each figure is written in all of them), ``figure_size`` and ``dpi``: see
     :class:`bench.report.plots.FigureStyle`.
+    ``published_mode``,
+    ``display`` (``ROW=NAME`` items) and ``sort``: see :func:`bench.report.paper.paper_tables`.
     """
     from bench.loading import load_series
     from bench.runfolder import left_out_scoreboards, published_rows, read_config
@@ -170,8 +175,11 @@ def build_report(
         parse_columns(columns) if columns else None,
         groups=series_groups(series),
         published=published,
+        published_mode=published_mode,
         baselines=chance_baselines(config.rows),
         dataset_notes=left_out_scoreboards(config),
+        display=parse_display(display),
+        sort=sort,
     )
     stage = Path(tempfile.mkdtemp(prefix=".report-", dir=src))  # swapped in by _publish; removed on any failure
     try:

@@ -5,7 +5,7 @@ over the group's series, then mean ± sample std (ddof = 1) over seeds, as in
 :mod:`bench.report.paper`; the last column is the same over all series. The
 result is a :class:`~bench.report.paper.PaperTable`, so every renderer of
 :mod:`bench.report.render` applies (best bold, second underlined, sanity
-baselines never marked).
+baselines never marked, values a sanity baseline beats flagged).
 """
 
 from __future__ import annotations
@@ -19,7 +19,16 @@ from bench.errors import DataError
 from bench.metrics import catalog
 from bench.registry import SANITY_BASELINES
 from bench.report import frames
-from bench.report.paper import Column, PaperTable, _seed_notes
+from bench.report.paper import (
+    Column,
+    PaperTable,
+    _seed_notes,
+    beaten_notes,
+    deterministic_notes,
+    marks_note,
+    short_caption,
+    spread,
+)
 
 ALL = "all series"
 
@@ -51,29 +60,27 @@ def category_table(
         subset = names if c.group == ALL else by_group[str(c.group)]
         seeds = frames.per_seed(metrics, dataset, metric, "mean", series=subset)
         mean[c.key] = seeds.mean(axis=1).reindex(dets) if len(seeds) else np.nan
-        std[c.key] = seeds.std(axis=1, ddof=1).reindex(dets) if len(seeds) else np.nan
+        std[c.key] = spread(seeds).reindex(dets) if len(seeds) else np.nan
     keep = [c for c in cols if mean[c.key].notna().any()]  # a group where the metric is never defined
     dropped = [str(c.group) for c in cols if c not in keep]
     n_seeds = metrics.groupby("detector")["seed"].nunique().reindex(dets).fillna(0).astype(int)
     sizes = ", ".join(f"{g} {len(s)}" for g, s in by_group.items())
-    notes = [
-        f"{dataset}: {catalog.header(metric)} per group of series ({sizes} series); each cell is the mean over "
-        "the group's series of the per-series value (series where it is undefined skipped).",
-        *_seed_notes(n_seeds[n_seeds > 0]),
-    ]
     label = catalog.header(metric)
+    notes = [
+        f"Series per group: {sizes}. Each cell is the mean over the group's series of the per-series {label} "
+        "(series where it is undefined skipped).",
+        *_seed_notes(n_seeds[n_seeds > 0]),
+        *deterministic_notes(std[[c.key for c in keep]], n_seeds),
+    ]
     if dropped:
         notes.append(f"Not shown ({label} undefined on every series): {', '.join(dropped)}.")
     if catalog.metric(metric).oracle:
         notes.append("† oracle: the threshold was chosen with the test labels (an upper bound, not a result).")
-    direction = "higher" if catalog.metric(metric).higher_is_better else "lower"
-    notes.append(
-        f"Best and second best per column ({direction} is better) are marked among the evaluated detectors "
-        "(sanity baselines never marked)."
-    )
+    contenders = [d for d in dets if d not in baselines]
+    notes.append(marks_note(keep, sorted(set(dets) - set(contenders))))
     if note:
         notes.append(note)
-    return PaperTable(
+    table = PaperTable(
         dataset=dataset,
         group=f"{label} by group",
         columns=keep,
@@ -82,5 +89,8 @@ def category_table(
         seeds=n_seeds,
         n_series=len(names),
         notes=notes,
-        contenders=[d for d in dets if d not in baselines],
+        contenders=contenders,
+        summary=short_caption(f"{dataset}, {label} per group of series", len(names), n_seeds),
     )
+    notes += beaten_notes(table)
+    return table

@@ -2,13 +2,15 @@
 
 Rows come in three blocks separated by a rule: evaluated detectors in run
 order, then the sanity baselines, then published rows. With several seeds a
-cell is ``mean ± std``. Each table becomes a :class:`~bench.report.textable.TextTable`
-and is written by that module's one writer per format, with its one escape
-per format. LaTeX marks the best value per column in bold and the second
-underlined; Markdown uses bold and italics (Markdown has no underline). CSV
-carries the unrounded numbers, one ``<key>`` and one ``<key>_std`` column per
-table column, and reads back with ``pandas.read_csv(..., keep_default_na=False,
-na_values=[""])`` (so the detector ``null`` stays a name).
+cell is ``mean ± std`` (the mean alone where every seed gave the same value).
+Each table becomes a :class:`~bench.report.textable.TextTable` and is written
+by that module's one writer per format, with its one escape per format. LaTeX
+fits a one- or two-column article (:func:`to_latex`) and marks the best value
+per column in bold and the second underlined; Markdown uses bold and italics
+(Markdown has no underline). CSV carries the unrounded numbers, one ``<key>``
+and one ``<key>_std`` column per table column, and reads back with
+``pandas.read_csv(..., keep_default_na=False, na_values=[""])`` (so the
+detector ``null`` stays a name).
 """
 
 from __future__ import annotations
@@ -35,12 +37,16 @@ def _blocks(table: PaperTable) -> list[list[str]]:
 
 
 def _cell(table: PaperTable, det: str, key: str, digits: int) -> str:
+    """``mean ± std``; the mean alone where the seeds agree (std 0) or there is no spread; a published range."""
     v = float(table.mean.at[det, key])
     if math.isnan(v):
+        if (det, key) in table.ranges:
+            lo, hi = table.ranges[(det, key)]
+            return f"{lo:.{digits}f}–{hi:.{digits}f}"
         return "–"
     s = float(table.std.at[det, key])
     text = f"{v:.{digits}f}"
-    return text if math.isnan(s) else f"{text} ± {s:.{digits}f}"
+    return text if math.isnan(s) or s == 0 else f"{text} ± {s:.{digits}f}"
 
 
 def text_table(table: PaperTable) -> tuple[textable.TextTable, list[str]]:
@@ -63,22 +69,92 @@ def text_table(table: PaperTable) -> tuple[textable.TextTable, list[str]]:
     return textable.TextTable(header, rows, cell_marks, rules=rules), names
 
 
-def to_latex(tables: PaperTable | Sequence[PaperTable], *, standalone: bool = False, label_prefix: str = "tab:") -> str:
-    r"""LaTeX ``table`` floats with booktabs rules, ready to ``\input`` (the preamble needs ``\usepackage{booktabs}``).
+COLUMN_PT = 200.0
+"""The narrowest column a table goes into (``article``'s two-column layout at 10 pt: 200 pt); wider: ``table*``."""
+TABCOLSEP_PT = 4.0
+"""Half the space between two columns (LaTeX's default is 6 pt)."""
+FIT = (
+    r"\providecommand{\benchfit}[1]{\leavevmode\setbox0=\hbox{#1}"
+    r"\ifdim\wd0>\linewidth\resizebox{\linewidth}{!}{\box0}\else\box0\fi}"
+)
+"""A table is set at its natural size, and scaled down to the line only if it is still wider (never up)."""
 
+# Approximate advance widths of Computer Modern Roman at 10 pt, in pt; anything else counts as 5 pt.
+_NARROW, _WIDE = set("ijlt.,:;'!|[]()fr -"), set("mwMW@%&")
+
+
+def _text_pt(text: str, size: float = 0.9) -> float:
+    """An estimate of ``text``'s width in pt at ``size`` times 10 pt (``\\small``: 0.9)."""
+    pt = 0.0
+    for ch in text:
+        pt += 3.0 if ch in _NARROW else 8.5 if ch in _WIDE else 7.2 if ch.isupper() else 8.9 if ch == "±" else 5.0
+    return pt * size
+
+
+def _cell_pt(text: str) -> float:
+    mean, _, spread = text.partition(" ± ")
+    return _text_pt(mean) + (_text_pt("±" + spread, 0.7) + 3.0 if spread else 0.0)
+
+
+def estimated_width(text: textable.TextTable) -> float:
+    """About how wide the compact LaTeX ``tabular`` of ``text`` is, in pt (chooses ``table`` or ``table*``)."""
+    total = 0.0
+    for j, head in enumerate(text.header):
+        cells = [_text_pt(line) for line in head.split("\n")] + [_cell_pt(r[j]) for r in text.rows]
+        total += max(cells) + 2 * TABCOLSEP_PT
+    return total
+
+
+def latex_header(column_header: str) -> str:
+    """A column header in two lines where it has a parenthesis (``NAB\\n(standard)``) or a camel-case
+    group name (``real\\nAWSCloudwatch``), so long headers do not widen a column of short numbers."""
+    if " (" in column_header:
+        head, _, rest = column_header.partition(" (")
+        return f"{head}\n({rest}"
+    for i in range(1, len(column_header) - 1):
+        if column_header[i - 1].islower() and column_header[i].isupper():
+            return column_header[:i] + "\n" + column_header[i:]
+    return column_header
+
+
+def to_latex(tables: PaperTable | Sequence[PaperTable], *, standalone: bool = False, label_prefix: str = "tab:") -> str:
+    r"""LaTeX floats with booktabs rules, ready to ``\input`` in a one- or two-column article.
+
+    The preamble needs ``\usepackage{booktabs}`` and ``\usepackage{graphicx}``. A table whose estimated
+    width fits a column (:data:`COLUMN_PT`) is a ``table``, a wider one a ``table*`` (the text width of a
+    two-column article); :data:`FIT` scales one down only if it is still too wide. Each float has a
+    one-line caption (:attr:`PaperTable.summary`) and its notes under the tabular; a note already printed
+    under an earlier table of the same dataset is replaced by a reference to that table.
     ``standalone=True`` wraps them in a minimal ``article`` document that compiles on its own.
     """
     items = [tables] if isinstance(tables, PaperTable) else list(tables)
-    out = ["% Generated by bench (bench.report.render.to_latex); needs \\usepackage{booktabs}."]
+    out = [
+        "% Generated by bench (bench.report.render.to_latex); needs \\usepackage{booktabs} and \\usepackage{graphicx}.",
+        FIT,
+        "",
+    ]
+    printed: dict[str, tuple[str, set[str]]] = {}  # dataset -> (label of its first table, notes printed)
     for t in items:
+        cells = text_table(t)[0]
+        cells.header = [cells.header[0], *(latex_header(h) for h in cells.header[1:])]
+        env = "table" if estimated_width(cells) <= COLUMN_PT else "table*"
+        label = label_prefix + _label(t.title)
+        first, seen = printed.setdefault(t.dataset, (label, set()))
+        legend = ["Best in bold, second best underlined."] if marks(t, decimals(t)) else []
+        notes = [latex_escape(n) for n in [*t.notes, *legend] if n not in seen]
+        if len(notes) < len(t.notes) + len(legend):
+            notes.append(f"Other notes: Table~\\ref{{{first}}}.")
+        seen.update([*t.notes, *legend])
         out += [
-            r"\begin{table}[htbp]",
-            r"\centering",
-            r"\small",
-            r"\caption{" + latex_escape(t.caption + " Best in bold, second best underlined.") + "}",
-            r"\label{" + label_prefix + _label(t.title) + "}",
-            textable.to_latex(text_table(t)[0]).rstrip("\n"),
-            r"\end{table}",
+            rf"\begin{{{env}}}[tbp]",
+            r"\centering\small\setlength{\tabcolsep}{" + f"{TABCOLSEP_PT:g}pt" + "}",
+            r"\caption{" + latex_escape(t.summary) + "}",
+            r"\label{" + label + "}",
+            r"\benchfit{%",
+            textable.to_latex(cells, compact=True).rstrip("\n") + "%",
+            "}",
+            r"\par\smallskip{\footnotesize\raggedright " + " ".join(notes) + r"\par}",
+            rf"\end{{{env}}}",
             "",
         ]
     body = "\n".join(out)
@@ -88,6 +164,7 @@ def to_latex(tables: PaperTable | Sequence[PaperTable], *, standalone: bool = Fa
         r"\documentclass{article}",
         r"\usepackage[utf8]{inputenc}",
         r"\usepackage{booktabs}",
+        r"\usepackage{graphicx}",
         r"\usepackage[margin=2cm]{geometry}",
         r"\begin{document}",
     ]

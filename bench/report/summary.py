@@ -1,4 +1,4 @@
-"""The run summary: one row per (dataset, detector), the catalogue's summary columns, as Markdown, CSV, LaTeX and text.
+"""The run summary: one row per (dataset, detector), the catalogue's summary columns, as Markdown, CSV and text.
 
 Values are means over seeds (a row's complete seeds, where it has one) of
 the aggregate each column's metric names in the catalogue
@@ -9,6 +9,10 @@ columns are marked ``†``. Whether a row is a published one and how many of
 its series have results are columns of their own (``source``,
 ``series_ok``, ``series_total``); the printed label (``lstm (57/58)``,
 ``ARTime (published)``) is rendered from them.
+
+No LaTeX: with all its columns the summary is far wider than a page (22
+columns, about 700 pt too wide); the paper's tables are ``report/tables.tex``
+(:mod:`bench.report.render`).
 """
 
 from __future__ import annotations
@@ -137,7 +141,7 @@ def write_summary(
     incomplete: Sequence[str] = (),
     more_notes: Sequence[str] = (),
 ) -> None:
-    """``summary.md`` (with notes and failed tasks), ``summary.csv`` and ``summary.tex`` in ``root``.
+    """``summary.md`` (with notes and failed tasks) and ``summary.csv`` in ``root``.
 
     ``failed``: records of the failed tasks (``detector``, ``seed``, ``dataset``, ``series``, ``error``);
     ``incomplete`` lists the rows with failed series (marked ``row (k/n)`` in the table); ``more_notes``:
@@ -160,7 +164,6 @@ def write_summary(
         )
     write_text(root / "summary.md", text)
     write_frame(root / "summary.csv", table)
-    write_text(root / "summary.tex", textable.to_latex(text_cells))
 
 
 def _get(record: Any, key: str) -> Any:

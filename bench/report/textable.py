@@ -1,4 +1,4 @@
-"""One renderer for every text table bench writes: Markdown, LaTeX, CSV or terminal text, one escape per format.
+r"""One renderer for every text table bench writes: Markdown, LaTeX, CSV or terminal text, one escape per format.
 
 A :class:`TextTable` is plain data: a header, rows of cells (text already
 formatted as numbers), per-cell marks (``best``, ``second``, ``flag``),
@@ -9,7 +9,12 @@ file of a format: :func:`latex_escape` in LaTeX, :func:`markdown_escape` in
 Markdown, :func:`html.escape` in HTML; CSV quotes as the ``csv`` module does.
 
 Marks: LaTeX bold (best) and underline (second); Markdown bold and italics
-(Markdown has no underline); terminal text plain.
+(Markdown has no underline); terminal text plain. ``beaten`` (a value a
+sanity baseline beats) gets a ``°`` after it in every format but the terminal.
+
+Compact LaTeX (paper tables): the spread of a ``mean ± std`` cell in
+``\scriptsize``, and a header cell may hold a line break (``\n``), set as
+two stacked lines; other formats print the break as a space.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ _LATEX_SPECIAL = {
     "†": r"$^\dagger$",
     "±": r"\,$\pm$\,",
     "µ": r"$\mu$",
+    "°": r"$^\circ$",
     "–": "--",
     "|": r"\textbar{}",
     "<": r"\textless{}",
@@ -70,7 +76,8 @@ def markdown_escape(text: str) -> str:
 class TextTable:
     """A table as text cells: ``rows[i][j]`` is the cell under ``header[j]``.
 
-    ``marks[(i, j)]`` is ``"best"``, ``"second"`` or ``"flag"`` (e.g. a regression);
+    ``marks[(i, j)]`` is ``"best"``, ``"second"``, ``"flag"`` (e.g. a regression) or ``"beaten"`` (a sanity
+    baseline does better);
     ``align`` has one ``"l"`` or ``"r"`` per column (default: first column left, the rest right);
     ``rules`` holds the row indices a rule is drawn above (blocks of rows).
     """
@@ -89,7 +96,7 @@ class TextTable:
 
 def to_markdown(t: TextTable) -> str:
     """A GitHub-flavoured Markdown table (no surrounding text)."""
-    wrap = {"best": "**{}**", "second": "*{}*", "flag": "**{}**"}
+    wrap = {"best": "**{}**", "second": "*{}*", "flag": "**{}**", "beaten": "{}°"}
     lines = ["| " + " | ".join(markdown_escape(h) for h in t.header) + " |"]
     lines.append("|" + "|".join(":---" if a == "l" else "---:" for a in t.alignment()) + "|")
     for i, row in enumerate(t.rows):
@@ -102,18 +109,39 @@ def to_markdown(t: TextTable) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_latex(t: TextTable) -> str:
-    """A booktabs ``tabular`` (the preamble needs ``\\usepackage{booktabs}``)."""
-    wrap = {"best": r"\textbf{{{}}}", "second": r"\underline{{{}}}", "flag": r"\textbf{{{}}}"}
+def _latex_cell(text: str, compact: bool) -> str:
+    r"""One cell; ``compact``: the spread of ``mean ± std`` in ``\scriptsize``.
+
+    >>> _latex_cell("0.512 ± 0.030", True)
+    '0.512{\\scriptsize\\,$\\pm$\\,0.030}'
+    """
+    if compact and " ± " in text:
+        mean, _, spread = text.partition(" ± ")
+        return latex_escape(mean) + r"{\scriptsize" + latex_escape("±" + spread) + "}"
+    return latex_escape(text)
+
+
+def _latex_header(text: str, align: str) -> str:
+    r"""A header cell; a ``\n`` in it stacks its lines (a nested ``tabular``, no package needed)."""
+    lines = [latex_escape(part) for part in text.split("\n")]
+    if len(lines) == 1:
+        return lines[0]
+    return r"\begin{tabular}[b]{@{}" + align + "@{}}" + r"\\".join(lines) + r"\end{tabular}"
+
+
+def to_latex(t: TextTable, *, compact: bool = False) -> str:
+    """A booktabs ``tabular`` (the preamble needs ``\\usepackage{booktabs}``); ``compact``: see the module."""
+    wrap = {"best": r"\textbf{{{}}}", "second": r"\underline{{{}}}", "flag": r"\textbf{{{}}}", "beaten": r"{}$^\circ$"}
     out = [r"\begin{tabular}{" + "".join(t.alignment()) + "}", r"\toprule"]
-    out.append(" & ".join(latex_escape(h) for h in t.header) + r" \\")
+    heads = [_latex_header(h, a) if compact else latex_escape(h) for h, a in zip(t.header, t.alignment(), strict=True)]
+    out.append(" & ".join(heads) + r" \\")
     out.append(r"\midrule")
     for i, row in enumerate(t.rows):
         if i in t.rules and i > 0:
             out.append(r"\midrule")
         cells = []
         for j, c in enumerate(row):
-            text = latex_escape(c)
+            text = _latex_cell(c, compact)
             mark = t.marks.get((i, j))
             cells.append(wrap[mark].format(text) if mark and text else text)
         out.append(" & ".join(cells) + r" \\")
@@ -148,7 +176,7 @@ def to_terminal(t: TextTable) -> str:
 
 def to_html(t: TextTable, *, attrs: str = "", caption: str = "", row_attrs: Sequence[str] = ()) -> str:
     """One ``<table>``: best ``<strong>``, second ``<u>``, flagged ``<strong>``; the first column as row headers."""
-    tags = {"best": "strong", "second": "u", "flag": "strong"}
+    tags = {"best": "strong", "second": "u", "flag": "strong", "beaten": "sup-after"}
     out = [f"<table{attrs}>"]
     if caption:
         out.append(f"<caption>{html.escape(caption)}</caption>")
@@ -164,7 +192,10 @@ def to_html(t: TextTable, *, attrs: str = "", caption: str = "", row_attrs: Sequ
             for j, c in enumerate(t.rows[i]):
                 text = html.escape(c)
                 tag = tags.get(t.marks.get((i, j), ""))
-                text = f"<{tag}>{text}</{tag}>" if tag else text
+                if tag == "sup-after":
+                    text += "<sup>°</sup>"
+                elif tag:
+                    text = f"<{tag}>{text}</{tag}>"
                 cells.append(f'<th scope="row">{text}</th>' if j == 0 else f"<td>{text}</td>")
             extra = row_attrs[i] if i < len(row_attrs) else ""
             out.append(f"<tr{extra}>{''.join(cells)}</tr>")
