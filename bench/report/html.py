@@ -149,11 +149,14 @@ def glossary_entries(tables: Sequence[PaperTable] = (), series: Sequence[SeriesS
         "over seeds, not over series. No ± with one seed.",
         "†": "Oracle column: its threshold was chosen with the test labels, so it is an upper bound, not a result.",
     }
-    ranked: list[str] = []
     for t in tables:
         for c in t.columns:
             if c.aggregate == "rank":
-                ranked.append(header(c.metric))
+                out.setdefault(
+                    c.header,
+                    f"Average rank on {header(c.metric)}: each series ranks the detectors (1 = best, ties share the "
+                    "average rank), averaged over the series where every detector has a value. Lower is better.",
+                )
             elif c.group is not None:
                 out.setdefault(
                     c.header, f"{header(c.metric)} over the series of category {c.group}. " + catalog.glossary(c.metric)
@@ -165,11 +168,6 @@ def glossary_entries(tables: Sequence[PaperTable] = (), series: Sequence[SeriesS
         for frame in (s.values, s.mean_values):
             for c in [] if frame is None else frame.columns:
                 out.setdefault(header(str(c)), catalog.glossary(str(c)))
-    if ranked:
-        out["avg. rank"] = (
-            f"Average rank on {', '.join(dict.fromkeys(ranked))}: each series ranks the detectors (1 = best, ties "
-            "share the average rank), averaged over the series where every detector has a value. Lower is better."
-        )
     return out
 
 
