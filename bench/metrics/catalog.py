@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bench.errors import UnknownNameError
+from bench.errors import UnknownNameError, did_you_mean
 from bench.metrics.affiliation import affiliation_pr
 from bench.metrics.auc import auc_pr, auc_roc
 from bench.metrics.event import event_prf
@@ -112,6 +112,10 @@ class MetricFamily:
         Applies only to datasets whose registry entry lists it (NAB's score needs NAB's windows).
     default
         Computed in every run unless ``--metrics`` says otherwise.
+    one_threshold
+        Scores a dataset with one threshold for all its series (NAB's corpus sweep), so it needs scores on one
+        scale across series: a raw error (:attr:`bench.registry.DetectorEntry.raw_error`) gets its
+        post-processed row beside it.
     """
 
     key: str
@@ -122,6 +126,7 @@ class MetricFamily:
     corpus: Callable[[list[Any]], list[tuple[str, float]]] | None = None
     dataset_specific: bool = False
     default: bool = False
+    one_threshold: bool = False
 
     @property
     def oracle(self) -> bool:
@@ -314,19 +319,30 @@ FAMILIES: dict[str, MetricFamily] = {
             "range",
             _range,
             "range-based precision/recall/F1 (Tatbul et al. 2018; prts defaults)",
-            (Metric("range_precision", "range P"), Metric("range_recall", "range R"), Metric("range_f1", "range F1")),
+            (
+                Metric("range_precision", "range P", summary=True, order=62),
+                Metric("range_recall", "range R", summary=True, order=63),
+                Metric("range_f1", "range F1", summary=True, order=64),
+            ),
         ),
         MetricFamily(
             "event",
             _event,
             "event-wise recall, point-wise precision, composite F1 (Garg et al. 2021)",
-            (Metric("event_precision", "event P"), Metric("event_recall", "event R"), Metric("event_f1", "event F1")),
+            (
+                Metric("event_precision", "event P", summary=True, order=65),
+                Metric("event_recall", "event R", summary=True, order=66),
+                Metric("event_f1", "event F1", summary=True, order=67),
+            ),
         ),
         MetricFamily(
             "affiliation",
             _affiliation,
             "affiliation precision/recall (Huet et al. 2022)",
-            (Metric("affiliation_precision", "aff. P"), Metric("affiliation_recall", "aff. R")),
+            (
+                Metric("affiliation_precision", "aff. P", summary=True, order=68),
+                Metric("affiliation_recall", "aff. R", summary=True, order=69),
+            ),
         ),
         MetricFamily(
             "delay",
@@ -365,6 +381,7 @@ FAMILIES: dict[str, MetricFamily] = {
             _nab_metrics(),
             corpus=_nab,
             dataset_specific=True,
+            one_threshold=True,
         ),
     )
 }
@@ -461,6 +478,8 @@ def resolve(keys: list[str] | tuple[str, ...]) -> list[MetricFamily]:
     unknown = [k for k in keys if k not in FAMILIES]
     if unknown:
         raise UnknownNameError(
-            f"Unknown metric {', '.join(map(repr, unknown))}. Available: {', '.join(sorted(FAMILIES))}."
+            f"Unknown metric {', '.join(map(repr, unknown))}."
+            + "".join(did_you_mean(k, FAMILIES) for k in unknown)
+            + f" Available: {', '.join(sorted(FAMILIES))}."
         )
     return [FAMILIES[k] for k in keys]
