@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bench.backends import DEFAULT_TASK_TIMEOUT
-from bench.cli_args import CONFIG_FLAGS, DEFAULTS, build_parser, command_index
+from bench.cli_args import CONFIG_FLAGS, DEFAULTS, build_parser, command_index, parse_args
 from bench.errors import BenchError, FailFastError, ParameterError
 
 if TYPE_CHECKING:
@@ -38,9 +38,14 @@ def _say(args: argparse.Namespace, text: str) -> None:
 
 
 def _print_result(result: RunResult) -> None:
+    import textwrap
+
+    from bench.report.build import chance_baselines
     from bench.report.summary import to_terminal
 
-    print(to_terminal(result.table), end="")
+    print(to_terminal(result.table, result.requested, chance_baselines(result.config.rows)), end="")
+    for note in result.notes:
+        print(textwrap.fill(f"note: {note}", width=100, subsequent_indent="  "))
     for r in result.failed:
         print(f"warning: {r.detector} failed on {r.dataset}/{r.series}: {r.error}", file=sys.stderr)
     print(f"\nResults: {result.out or result.store.root}", flush=True)
@@ -89,6 +94,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         metrics=args.metrics,
         series=args.series,
         baselines=not args.no_baselines,
+        auto_post=not args.no_auto_post,
         max_tasks=args.max_tasks,
     )
 
@@ -327,7 +333,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     i = command_index(argv)
     if i == len(argv) or argv[i].startswith("-") and argv[i] not in ("-h", "--help"):
         argv.insert(i, "run")  # `python -m bench` alone runs the default job
-    return build_parser().parse_args(argv)
+    return parse_args(argv)
 
 
 class _ReaderMayLeave:

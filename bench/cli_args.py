@@ -6,12 +6,24 @@ import argparse
 from typing import Any
 
 from bench.backends import DEFAULT_TASK_TIMEOUT, MAX_JOBS_PER_CORE
+from bench.errors import did_you_mean
 
 DEFAULT_DETECTOR = "lstm"
 DEFAULT_DATASET = "yahoo-synth"
 DEFAULT_MAX_TASKS = 100_000
 # run flags that describe the run itself (and so cannot be combined with --config)
-CONFIG_FLAGS = ("detector", "dataset", "param", "seed", "seeds", "metrics", "threshold", "series", "no_baselines")
+CONFIG_FLAGS = (
+    "detector",
+    "dataset",
+    "param",
+    "seed",
+    "seeds",
+    "metrics",
+    "threshold",
+    "series",
+    "no_baselines",
+    "no_auto_post",
+)
 
 
 DEFAULTS = {
@@ -24,6 +36,7 @@ DEFAULTS = {
     "threshold": "train_mean_std:3",
     "series": None,
     "no_baselines": False,
+    "no_auto_post": False,
 }
 
 
@@ -112,7 +125,7 @@ def _add_run(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Fit each detector on each series' training part, score the whole series, "
         "evaluate, and write results/<run-id>/ (config.json, scores/, metrics.csv, summary.md).",
     )
-    run.add_argument("--config", metavar="FILE", help="a TOML experiment file describing the run (see README)")
+    run.add_argument("--config", metavar="FILE", help="a TOML experiment file describing the run (see docs/usage.md)")
     run.add_argument(
         "--detector",
         default=DEFAULT_DETECTOR,
@@ -166,6 +179,12 @@ def _add_execution(run: argparse.ArgumentParser) -> None:
         "the run)",
     )
     run.add_argument("--no-baselines", action="store_true", help="do not add the random and null sanity baselines")
+    run.add_argument(
+        "--no-auto-post",
+        action="store_true",
+        help="do not add a raw-error detector's +likelihood row where one threshold scores a whole dataset "
+        "(NAB's score): by default --detector lstm --dataset nab also shows lstm+likelihood, on the same raw scores",
+    )
     run.add_argument(
         "--task-timeout",
         type=float,
@@ -372,3 +391,31 @@ def build_parser() -> argparse.ArgumentParser:
     _add_gates(sub, common)
     _add_catalogues(sub, common)
     return parser
+
+
+def command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The parser of the command ``args`` names (``run``, ``datasets fetch``, ...); ``parser`` itself for none."""
+    for dest in ("command", "action"):
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        choice = getattr(args, dest, None)
+        if not subs or choice not in subs[0].choices:
+            break
+        parser = subs[0].choices[choice]
+    return parser
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """``argv`` parsed; an unknown command or flag is refused with the names close to it (``--datset``: did you
+    mean '--dataset'?), a flag by its command's parser (its usage, not the top-level one). Exits 2 as argparse does."""
+    parser = build_parser()
+    i = command_index(argv)
+    commands = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)][0].choices
+    if i < len(argv) and not argv[i].startswith("-") and argv[i] not in commands:
+        parser.error(f"unknown command {argv[i]!r}.{did_you_mean(argv[i], commands)} Commands: {', '.join(commands)}.")
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        command = command_parser(parser, args)
+        flags = [f for a in command._actions for f in a.option_strings]
+        hints = "".join(did_you_mean(x.partition("=")[0], flags) for x in extra if x.startswith("-"))
+        command.error(f"unrecognized arguments: {' '.join(extra)}.{hints}")
+    return args

@@ -388,6 +388,53 @@ def resolve_metrics(keys: Sequence[str] | None, datasets: Sequence[DatasetSpec])
     return tuple(dict.fromkeys(keys))
 
 
+def one_threshold_datasets(metrics: Sequence[str], datasets: Sequence[DatasetSpec]) -> list[str]:
+    """The datasets a family of ``metrics`` scores with one threshold for all their series (NAB's score).
+
+    Read from the facts: :attr:`~bench.metrics.catalog.MetricFamily.one_threshold` and the families a
+    dataset's entry lists (:func:`bench.registry.family_applies`).
+    """
+    from bench.metrics import catalog
+
+    fams = [f for f in catalog.resolve(list(metrics)) if f.one_threshold]
+    names = dict.fromkeys(d.name for d in datasets)
+    return [n for n in names if any(registry.family_applies(f.key, f.dataset_specific, n) for f in fams)]
+
+
+def raw_error_rows(rows: Sequence[DetectorSpec]) -> list[DetectorSpec]:
+    """The rows whose score is a detector's raw error, not post-processed (:attr:`registry.DetectorEntry.raw_error`)."""
+    out = []
+    for d in rows:
+        try:
+            raw = registry.detector_entry(d.name).raw_error
+        except BenchError:  # a plug-in that no longer imports (an old run folder): nothing known about it
+            raw = False
+        if raw and not d.post:
+            out.append(d)
+    return out
+
+
+def with_auto_post(
+    detectors: Sequence[DetectorSpec], metrics: Sequence[str], datasets: Sequence[DatasetSpec]
+) -> tuple[DetectorSpec, ...]:
+    """``detectors`` with each raw-error row followed by its :data:`registry.RAW_ERROR_POST` row, where a dataset
+    of the run is scored with one threshold for all its series (NAB); rows already there are not repeated.
+
+    The raw scores are computed once and shared (the two rows have one raw spec, :attr:`DetectorSpec.raw`).
+    """
+    if not one_threshold_datasets(metrics, datasets):
+        return tuple(detectors)
+    post = registry.RAW_ERROR_POST
+    out: list[DetectorSpec] = []
+    for d in detectors:
+        out.append(d)
+        if d in raw_error_rows([d]) and not any(
+            o.raw == d.raw and [p.name for p in o.post] == [post] for o in detectors
+        ):
+            out.append(DetectorSpec(d.name, d.params, f"{d.alias}+{post}", (PostSpec(post),)))
+    return tuple(out)
+
+
 def build(
     detectors: Sequence[DetectorSpec],
     datasets: Sequence[DatasetSpec],
@@ -397,8 +444,13 @@ def build(
     metrics: Sequence[str] | None = None,
     series: str | None = None,
     baselines: bool = True,
+    auto_post: bool = True,
 ) -> RunConfig:
-    """A validated :class:`RunConfig` (the one constructor the flag and file readers share)."""
+    """A validated :class:`RunConfig` (the one constructor the flag and file readers share).
+
+    ``auto_post``: add each raw-error row's post-processed row where one threshold scores a whole dataset
+    (:func:`with_auto_post`); the rows are then written in the config, so a saved run reads back as it ran.
+    """
     if not detectors:
         raise ParameterError("No detector given; name at least one, e.g. --detector lstm.")
     if not datasets:
@@ -408,12 +460,15 @@ def build(
         raise ParameterError(f"--threshold {strategy.spec()!r} reads the labels; oracle thresholds are metrics.")
     if series is not None and not str(series).strip():
         raise ParameterError("--series is empty; give a glob such as 'realKnownCause/*'.")
+    families = resolve_metrics(metrics, datasets)
+    if auto_post:
+        detectors = with_auto_post(detectors, families, datasets)
     config = RunConfig(
         detectors=disambiguate(detectors),
         datasets=tuple(datasets),
         seeds=check_seeds(seeds),
         threshold=strategy,
-        metrics=resolve_metrics(metrics, datasets),
+        metrics=families,
         series=series,
         baselines=bool(baselines),
     )

@@ -7,6 +7,9 @@ what went wrong, the value received, and what to do next.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class BenchError(Exception):
     """Root of every error raised on purpose by bench."""
@@ -54,3 +57,20 @@ class FailFastError(BenchError):
 
 class DataWarning(UserWarning):
     """Input data was repaired (a documented, visible repair: sorted, de-duplicated, filled); says what and where."""
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """`` Did you mean 'nab'?`` for the choices close to a mistyped ``name`` ('' when none is): one helper for
+    every "unknown name" message (detectors, datasets, post-processors, metric families, command-line flags).
+
+    >>> did_you_mean("nabb", ["nab", "smd", "yahoo-synth"])
+    " Did you mean 'nab'?"
+    >>> did_you_mean("--datset", ["--dataset", "--detector"])
+    " Did you mean '--dataset'?"
+    >>> did_you_mean("xyz", ["nab"])
+    ''
+    """
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " Did you mean " + " or ".join(repr(c) for c in close) + "?"

@@ -7,6 +7,7 @@ An experiment file (read with the standard library's ``tomllib``)::
     metrics = ["auc", "vus", "point"] # --metrics (default: the headline set)
     series = "realKnownCause/*"       # --series
     baselines = true                  # false = --no-baselines
+    auto_post = true                  # false = --no-auto-post
 
     [[dataset]]
     name = "yahoo-synth"
@@ -46,7 +47,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-TOP_KEYS = ("seeds", "seed", "threshold", "metrics", "series", "baselines", "dataset", "detector")
+TOP_KEYS = ("seeds", "seed", "threshold", "metrics", "series", "baselines", "auto_post", "dataset", "detector")
 DETECTOR_KEYS = ("name", "alias", "params", "post", "post_params")
 DATASET_KEYS = ("name", "options")
 
@@ -85,6 +86,7 @@ def from_flags(
     metrics: str | None = None,
     series: str | None = None,
     baselines: bool = True,
+    auto_post: bool = True,
     max_tasks: int | None = None,
 ) -> RunConfig:
     """The :class:`RunConfig` that ``bench run``'s flags describe (a grid of more than ``max_tasks`` is refused)."""
@@ -132,6 +134,7 @@ def from_flags(
         metrics=split_list(metrics) if metrics is not None else None,
         series=series,
         baselines=baselines,
+        auto_post=auto_post,
     )
 
 
@@ -259,4 +262,5 @@ def _read(path: Path, max_tasks: int | None) -> RunConfig:
         metrics=metrics,
         series=_expect(doc["series"], str, "series", path, text, "series") if "series" in doc else None,
         baselines=_expect(doc.get("baselines", True), bool, "baselines", path, text, "baselines"),
+        auto_post=_expect(doc.get("auto_post", True), bool, "auto_post", path, text, "auto_post"),
     )

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from bench import registry
-from bench.config import RunConfig
+from bench.config import (
+    DatasetSpec,
+    DetectorSpec,
+    RunConfig,
+    one_threshold_datasets,
+    raw_error_rows,
+    resolve_metrics,
+)
 from bench.evaluate import evaluate
 from bench.metrics import catalog
 from bench.metrics.thresholds import ThresholdStrategy
@@ -34,6 +41,8 @@ class RunResult:
     table: pd.DataFrame
     out: Path | None = None  # where the metrics and summary were written (the run folder, or an evaluation's)
     series: list[Series] = field(default_factory=list)  # the series evaluated (a report after a run reuses them)
+    requested: tuple[str, ...] = ()  # metric families asked for by name (empty: the default set), shown in the terminal
+    notes: list[str] = field(default_factory=list)  # what the terminal says under the table (also in summary.md)
 
     @property
     def failed(self) -> list[TaskRecord]:
@@ -102,8 +111,36 @@ def finish(
     table = summary_table(frame, published)
     failed = [r for r in records if not r.ok]
     left_out = list(left_out_scoreboards(config).values()) if published is None else []
-    write_summary(out, table, strategy, failed, incomplete=_incomplete_notes(counts, families), more_notes=left_out)
-    return RunResult(config, store, records, frame, table, out, series)
+    raw = raw_error_notes(config.rows, families, config.datasets)
+    incomplete_notes = _incomplete_notes(counts, families)
+    write_summary(out, table, strategy, failed, incomplete=incomplete_notes, more_notes=[*raw, *left_out])
+    keys = tuple(f.key for f in families)
+    requested = () if set(keys) == set(resolve_metrics(None, config.datasets)) else keys
+    return RunResult(config, store, records, frame, table, out, series, requested, raw)
+
+
+def raw_error_notes(
+    rows: Sequence[DetectorSpec], families: list[catalog.MetricFamily], datasets: Sequence[DatasetSpec]
+) -> list[str]:
+    """Why a raw-error row scores low where one threshold scores a whole dataset (NAB), and which row to read."""
+    on = one_threshold_datasets([f.key for f in families], datasets)
+    raw = raw_error_rows(rows)
+    if not on or not raw:
+        return []
+    post = registry.RAW_ERROR_POST
+    names = ", ".join(d.alias for d in raw)
+    scored = ", ".join(catalog.header(m.name) for f in families if f.one_threshold for m in f.metrics if m.default)
+    paired = [o.alias for o in rows if [p.name for p in o.post] == [post] and any(o.raw == d.raw for d in raw)]
+    read = (
+        f"read {', '.join(paired)} (the same raw scores, post-processed)"
+        if paired
+        else f"add +{post} (e.g. --detector {raw[0].name},{raw[0].name}+{post}) for a score it can threshold"
+    )
+    return [
+        f"{names} score{'s' if len(raw) == 1 else ''} a raw error on each series' own scale; "
+        f"{scored or 'the corpus score'} on {', '.join(on)} sweeps one threshold over all its series, which such "
+        f"scores cannot serve (so the raw row ranks low there): {read}."
+    ]
 
 
 def _incomplete_notes(counts: dict[tuple[str, str, int], list[int]], families: list[catalog.MetricFamily]) -> list[str]:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bench.errors import ParameterError, UnknownNameError
+from bench.errors import ParameterError, UnknownNameError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,10 @@ class DetectorEntry:
         Accepts ``(n, d)`` input with ``d > 1`` (class attribute ``multivariate``).
     needs_torch
         Imports torch when fitted (class attribute ``needs_torch``).
+    raw_error
+        Its score is a raw prediction or reconstruction error on each series' own scale: a dataset scored
+        with one threshold for all its series (NAB's corpus sweep) cannot threshold it, so such a run adds
+        its :data:`RAW_ERROR_POST` row (class attribute ``raw_error``).
     reports_epochs
         Sets ``epochs_run_`` in ``fit``, recorded by the runner as
         ``epochs_run`` (class attribute ``reports_epochs``).
@@ -62,6 +66,7 @@ class DetectorEntry:
     streaming: bool = False
     multivariate: bool = True
     needs_torch: bool = False
+    raw_error: bool = False
     reports_epochs: bool = False
 
     def load(self) -> type[Any]:
@@ -75,7 +80,7 @@ class DetectorEntry:
         A duck-typed plug-in may lack them all: it is then univariate-agnostic
         (``multivariate=True``, as the base class), not streaming unless it has
         ``update``, and its seed goes to a ``seed`` or ``random_state``
-        parameter, the plug-in convention the README documents.
+        parameter, the plug-in convention ``docs/detectors.md`` documents.
 
         Raises
         ------
@@ -102,6 +107,7 @@ class DetectorEntry:
             streaming=streaming,
             multivariate=bool(getattr(klass, "multivariate", True)),
             needs_torch=bool(getattr(klass, "needs_torch", False)),
+            raw_error=bool(getattr(klass, "raw_error", False)),
             reports_epochs=bool(getattr(klass, "reports_epochs", False)),
         )
 
@@ -115,6 +121,7 @@ DETECTOR_ENTRIES: dict[str, DetectorEntry] = {
             seed_param="seed",
             streaming=True,
             needs_torch=True,
+            raw_error=True,
             reports_epochs=True,
         ),
         DetectorEntry("zscore", "bench.detectors.statistical:ZScoreDetector", streaming=True),
@@ -127,6 +134,7 @@ DETECTOR_ENTRIES: dict[str, DetectorEntry] = {
             seed_param="seed",
             streaming=True,
             needs_torch=True,
+            raw_error=True,
         ),
         DetectorEntry("random", "bench.detectors.trivial:RandomDetector", seed_param="seed", chance_level=True),
         DetectorEntry("null", "bench.detectors.trivial:NullDetector", chance_level=True),
@@ -146,6 +154,10 @@ POSTPROCESSORS: dict[str, str] = {
 FINDINGS: dict[str, str] = {"spatial": "null"}
 """Post-processors that are benchmark findings, not detection skill: a run that uses one also shows it on
 this detector (``null+spatial``), so its rows can be read against what the rule alone scores."""
+
+RAW_ERROR_POST = "likelihood"
+"""The post-processor that turns a raw error (:attr:`DetectorEntry.raw_error`) into a score one threshold can
+serve across series; a run scored by such a threshold shows it beside the raw row (``--no-auto-post``: not)."""
 
 SANITY_BASELINES = ("random", "null")
 """Added to every run unless it says otherwise: a metric under which these look good says so about the metric."""
@@ -364,7 +376,8 @@ def get_detector_class(name: str) -> type[Any]:
         return DETECTOR_ENTRIES[name].load()
     if ":" not in name:
         raise UnknownNameError(
-            f"Unknown detector {name!r}. Available: {', '.join(detector_names())} (or a plug-in as module:Class)."
+            f"Unknown detector {name!r}.{did_you_mean(name, detector_names())} "
+            f"Available: {', '.join(detector_names())} (or a plug-in as module:Class)."
         )
     cls = _import(name, "detector class")
     if not isinstance(cls, type):
@@ -435,7 +448,8 @@ def get_postprocessor_class(name: str) -> type[Any]:
             "subclass bench.postprocess.base.PostProcessor)."
         )
     raise UnknownNameError(
-        f"Unknown post-processor {name!r}. Available: {', '.join(postprocessor_names()) or '(none)'}."
+        f"Unknown post-processor {name!r}.{did_you_mean(name, postprocessor_names())} "
+        f"Available: {', '.join(postprocessor_names()) or '(none)'}."
     )
 
 
@@ -474,7 +488,9 @@ def make_detector(name: str, params: dict[str, Any] | None = None, seed: int | N
 
 def get_dataset(name: str) -> DatasetEntry:
     if name not in DATASETS:
-        raise UnknownNameError(f"Unknown dataset {name!r}. Available: {', '.join(dataset_names())}.")
+        raise UnknownNameError(
+            f"Unknown dataset {name!r}.{did_you_mean(name, dataset_names())} Available: {', '.join(dataset_names())}."
+        )
     return DATASETS[name]
 
 

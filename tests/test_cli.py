@@ -116,7 +116,7 @@ def test_run_on_nab_subset_reports_nab_scores_without_published_rows(
     assert code == 0
     metrics = read_metrics(out / "metrics.csv")
     nab = metrics[(metrics["aggregate"] == "corpus") & (metrics.metric == "nab_standard")]
-    assert set(nab.detector) == {"lstm", "random", "null"}
+    assert set(nab.detector) == {"lstm", "lstm+likelihood", "random", "null"}  # a raw error gets its +likelihood
     assert nab[nab.detector == "null"].value.item() == pytest.approx(0.0, abs=1e-9)  # NAB's null detector is 0
     summary = (out / "summary.md").read_text()
     assert "NAB (standard)" in summary and "(published)" not in summary  # 6 of 58 series: not beside the scoreboard
@@ -128,8 +128,8 @@ def test_run_on_nab_subset_reports_nab_scores_without_published_rows(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["run", "--detector", "lstn"], "Unknown detector 'lstn'. Available:"),
-        (["run", "--dataset", "nba"], "Unknown dataset 'nba'. Available:"),
+        (["run", "--detector", "lstn"], "Unknown detector 'lstn'. Did you mean 'lstm'? Available:"),
+        (["run", "--dataset", "nba"], "Unknown dataset 'nba'. Did you mean 'nab'? Available:"),
         (["run", "--detector", "lstm", "--param", "lstm.window=3"], "has no parameter 'window'. Valid: window_size"),
         (["run", "--detector", "lstm", "--param", "lstm.epochs=many"], "lstm.epochs='many': expected an integer"),
         (["run", "--dataset", "yahoo-synth", "--series", "nothing*"], "matches none of the"),

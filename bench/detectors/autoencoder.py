@@ -80,6 +80,7 @@ class AutoencoderDetector(Detector):
     """
 
     needs_torch: ClassVar[bool] = True
+    raw_error: ClassVar[bool] = True
     seed_param: ClassVar[str | None] = "seed"
 
     def __init__(

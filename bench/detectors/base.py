@@ -66,6 +66,9 @@ class Detector(Estimator):
     - ``chance_level``: its scores carry no information by design (the
       ``random`` and ``null`` baselines): never marked best in a report, and
       skill checks do not apply to it.
+    - ``raw_error``: its score is a raw prediction or reconstruction error,
+      on each series' own scale, so one threshold for a whole corpus (NAB's
+      sweep) cannot serve it; a run scored that way adds its ``+likelihood`` row.
     - ``reports_epochs``: ``fit`` sets ``epochs_run_``, the number of
       training epochs it ran (recorded as ``epochs_run`` in the task record).
     - ``seed_param``: the name of the ``__init__`` parameter that receives
@@ -93,6 +96,7 @@ class Detector(Estimator):
     multivariate: ClassVar[bool] = True
     needs_torch: ClassVar[bool] = False
     chance_level: ClassVar[bool] = False
+    raw_error: ClassVar[bool] = False
     reports_epochs: ClassVar[bool] = False
 
     # ------------------------------------------------------------- contract

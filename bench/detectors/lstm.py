@@ -140,6 +140,7 @@ class LSTMDetector(Detector):
     """
 
     needs_torch: ClassVar[bool] = True
+    raw_error: ClassVar[bool] = True
     reports_epochs: ClassVar[bool] = True
     seed_param: ClassVar[str | None] = "seed"
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bench.errors import UnknownNameError
+from bench.errors import UnknownNameError, did_you_mean
 from bench.metrics.affiliation import affiliation_pr
 from bench.metrics.auc import auc_pr, auc_roc
 from bench.metrics.event import event_prf
@@ -131,6 +131,10 @@ class MetricFamily:
         Applies only to datasets whose registry entry lists it (NAB's score needs NAB's windows).
     default
         Computed in every run unless ``--metrics`` says otherwise.
+    one_threshold
+        Scores a dataset with one threshold for all its series (NAB's corpus sweep), so it needs scores on one
+        scale across series: a raw error (:attr:`bench.registry.DetectorEntry.raw_error`) gets its
+        post-processed row beside it.
     """
 
     key: str
@@ -141,6 +145,7 @@ class MetricFamily:
     corpus: Callable[[list[Any]], list[tuple[str, float]]] | None = None
     dataset_specific: bool = False
     default: bool = False
+    one_threshold: bool = False
 
     @property
     def oracle(self) -> bool:
@@ -422,9 +427,11 @@ FAMILIES: dict[str, MetricFamily] = {
             _range,
             "range-based precision/recall/F1 (Tatbul et al. 2018; prts defaults)",
             (
-                Metric("range_precision", "range P", glossary=f"Range-based precision: {_RANGE}"),
-                Metric("range_recall", "range R", glossary=f"Range-based recall: {_RANGE}"),
-                Metric("range_f1", "range F1", glossary=f"Range-based F1: {_RANGE}"),
+                Metric(
+                    "range_precision", "range P", glossary=f"Range-based precision: {_RANGE}", summary=True, order=62
+                ),
+                Metric("range_recall", "range R", glossary=f"Range-based recall: {_RANGE}", summary=True, order=63),
+                Metric("range_f1", "range F1", glossary=f"Range-based F1: {_RANGE}", summary=True, order=64),
             ),
         ),
         MetricFamily(
@@ -432,9 +439,27 @@ FAMILIES: dict[str, MetricFamily] = {
             _event,
             "event-wise recall, point-wise precision, composite F1 (Garg et al. 2021)",
             (
-                Metric("event_precision", "event P", glossary="Point-wise precision (Garg et al. 2021)."),
-                Metric("event_recall", "event R", glossary="The share of labelled events with at least one alarm."),
-                Metric("event_f1", "event F1", glossary="Composite F1 of event R and point-wise precision."),
+                Metric(
+                    "event_precision",
+                    "event P",
+                    glossary="Point-wise precision (Garg et al. 2021).",
+                    summary=True,
+                    order=65,
+                ),
+                Metric(
+                    "event_recall",
+                    "event R",
+                    glossary="The share of labelled events with at least one alarm.",
+                    summary=True,
+                    order=66,
+                ),
+                Metric(
+                    "event_f1",
+                    "event F1",
+                    glossary="Composite F1 of event R and point-wise precision.",
+                    summary=True,
+                    order=67,
+                ),
             ),
         ),
         MetricFamily(
@@ -442,8 +467,10 @@ FAMILIES: dict[str, MetricFamily] = {
             _affiliation,
             "affiliation precision/recall (Huet et al. 2022)",
             (
-                Metric("affiliation_precision", "aff. P", glossary=f"Affiliation precision: {_AFF}"),
-                Metric("affiliation_recall", "aff. R", glossary=f"Affiliation recall: {_AFF}"),
+                Metric(
+                    "affiliation_precision", "aff. P", glossary=f"Affiliation precision: {_AFF}", summary=True, order=68
+                ),
+                Metric("affiliation_recall", "aff. R", glossary=f"Affiliation recall: {_AFF}", summary=True, order=69),
             ),
         ),
         MetricFamily(
@@ -526,6 +553,7 @@ FAMILIES: dict[str, MetricFamily] = {
             _nab_metrics(),
             corpus=_nab,
             dataset_specific=True,
+            one_threshold=True,
         ),
     )
 }
@@ -672,6 +700,8 @@ def resolve(keys: list[str] | tuple[str, ...]) -> list[MetricFamily]:
     unknown = [k for k in keys if k not in FAMILIES]
     if unknown:
         raise UnknownNameError(
-            f"Unknown metric {', '.join(map(repr, unknown))}. Available: {', '.join(sorted(FAMILIES))}."
+            f"Unknown metric {', '.join(map(repr, unknown))}."
+            + "".join(did_you_mean(k, FAMILIES) for k in unknown)
+            + f" Available: {', '.join(sorted(FAMILIES))}."
         )
     return [FAMILIES[k] for k in keys]

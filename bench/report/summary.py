@@ -13,11 +13,16 @@ its series have results are columns of their own (``source``,
 No LaTeX: with all its columns the summary is far wider than a page (22
 columns, about 700 pt too wide); the paper's tables are ``report/tables.tex``
 (:mod:`bench.report.render`).
+
+The files hold every column and row; the terminal (:func:`to_terminal`) the
+run's own rows and the headline columns, with each column's best marked only
+where it beats the sanity baselines (:func:`best_cells`).
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -104,9 +109,70 @@ def text_table(table: pd.DataFrame) -> textable.TextTable:
     return textable.TextTable(["dataset", "detector", *shown], rows, align=["l", "l"] + ["r"] * len(shown))
 
 
-def to_terminal(table: pd.DataFrame) -> str:
-    """The summary as aligned console text."""
-    return textable.to_terminal(text_table(table))
+def terminal_headers(table: pd.DataFrame, requested: Sequence[str] = ()) -> list[str]:
+    """The metric columns the terminal shows, in catalogue order: the headline set (:attr:`catalog.Metric.default`,
+    the paper tables' default columns) and, for each family in ``requested`` without a headline column, its summary
+    columns, so a family asked for by name always appears. Every other column is in the files."""
+    shown = set(catalog.default_columns())
+    for fam in catalog.resolve(list(requested)):
+        if not any(m.default for m in fam.metrics):
+            shown |= {m.name for m in fam.metrics if m.summary}
+    return [catalog.header(m.name) for m in catalog.summary_columns() if m.name in shown]
+
+
+def best_cells(table: pd.DataFrame, chance: Sequence[str] = ()) -> set[tuple[int, str]]:
+    """``(row index, header)`` of the best value of each directed column per dataset, among the run's own rows.
+
+    Published rows and the chance-level rows (``chance``: aliases of ``random``, ``null``, ``random+likelihood``)
+    never win, and neither does a row that does not beat every chance-level row of its dataset in that column
+    (a detector below ``random`` is not "best", whatever else ran). No winner, no mark.
+    """
+    out: set[tuple[int, str]] = set()
+    by_header = {catalog.header(m.name): m for m in catalog.summary_columns()}
+    for _, rows in table.groupby("dataset", sort=False):
+        own = rows[rows.source != "published"]
+        sane = own[own.detector.isin(list(chance))]
+        contenders = own[~own.detector.isin(list(chance))]
+        for col in [c for c in rows.columns if c in by_header]:
+            up = by_header[col].higher_is_better
+            if up is None:
+                continue
+            values = contenders[col].astype(float).dropna()
+            floor = sane[col].astype(float).dropna()
+            if len(floor):
+                values = values[values > floor.max()] if up else values[values < floor.min()]
+            if len(values):
+                top = values.max() if up else values.min()
+                out |= {(int(i), col) for i in values.index[values == top]}
+    return out
+
+
+def to_terminal(table: pd.DataFrame, requested: Sequence[str] = (), chance: Sequence[str] = ()) -> str:
+    """The summary at a glance, within 100 columns for a default run: the run's own rows, the headline columns
+    (:func:`terminal_headers`), ``*`` on each column's best (:func:`best_cells`); published rows and the other
+    columns are in ``summary.md`` / ``summary.csv``, as the last line says."""
+    headers = [h for h in terminal_headers(table, requested) if h in table.columns]
+    run = table[table.source != "published"]
+    best = best_cells(run, chance)
+    marked = {c for _, c in best}
+    shown = [*headers, "seeds"]
+    rows = [
+        [
+            str(rec["dataset"]),
+            row_label(_Row(rec)),
+            *(_fmt(rec[c]) + ("*" if (i, c) in best else " " if c in marked else "") for c in shown),
+        ]
+        for i, rec in zip(run.index, run.to_dict("records"), strict=True)
+    ]
+    text = textable.to_terminal(
+        textable.TextTable(["dataset", "detector", *shown], rows, align=["l", "l"] + ["r"] * len(shown))
+    )
+    hidden = len([c for c in table.columns if c not in (*ROW_COLUMNS, *shown)])
+    published = int((table.source == "published").sum())
+    more = [f"{hidden} more columns" if hidden else "", f"{published} published rows" if published else ""]
+    legend = "* best of the run's detectors in its column, and better than the sanity baselines. " if best else ""
+    where = f"{' and '.join(m for m in more if m)}: summary.md, summary.csv." if any(more) else ""
+    return text + (textwrap.fill(legend + where, width=100) + "\n" if legend or where else "")
 
 
 def notes(strategy: ThresholdStrategy, table: pd.DataFrame) -> str:
