@@ -7,13 +7,18 @@ the mean over series, NAB's corpus score, total seconds), averaged over
 seeds. A gated metric *regresses* when it got worse by more than
 ``tolerance`` (absolute; "worse" is lower for most metrics, higher for
 delays, alarm rates and costs: :attr:`bench.metrics.catalog.Metric.higher_is_better`), or when
-it was defined before and is undefined now.
+it was defined before and is undefined now. That is the ``delta`` gate (the
+default); the ``significant`` gate also asks the paired test to reject at
+``alpha`` before it calls a drop a regression.
 
 Beyond the threshold, two pieces of evidence help tell a real change from
 luck: where both sides have per-series values, a paired Wilcoxon
 signed-rank test across series (seed-averaged per series) says whether the
 change is larger than series-to-series noise; with several seeds, the
-standard deviation over seeds of each side's value is shown beside it.
+standard deviation over seeds of each side's value is shown beside it. The
+per-series changes themselves are kept (:attr:`Comparison.series`), so the
+series that moved can be named (:func:`movers`). The text of a comparison is
+:mod:`bench.compare_text`'s.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from bench.errors import DataError, ParameterError
 from bench.metrics import catalog
@@ -46,12 +53,33 @@ RESULT_COLUMNS = (
     "regression",
     "verdict",
 )
+SERIES_COLUMNS = ("dataset", "detector", "metric", "series", "base", "new", "change")
+""":attr:`Comparison.series`: one row per (compared row, series), each side's value its mean over seeds."""
+
+GATES = {
+    "delta": "a gated metric worse by more than the tolerance",
+    "significant": "worse by more than the tolerance, and the paired test across series rejects at alpha",
+}
+"""The decision rules (``--gate``), in words. Either way, a metric that became undefined is a regression."""
+
+_EPS = 1e-9
+"""Relative size under which a difference or a spread is float rounding (``0.1017 ± 1.7e-17``), kept as exactly 0."""
+
+
+def snap(value: float, scale: float = 1.0) -> float:
+    """``value``, or exactly 0.0 where it is float rounding next to ``scale``.
+
+    >>> snap(1.7e-17), snap(0.02), snap(1e-7, scale=1e3)
+    (0.0, 0.02, 0.0)
+    """
+    return 0.0 if abs(value) <= _EPS * max(1.0, abs(scale)) else value
 
 
 @dataclass(frozen=True)
 class Comparison:
     """The outcome of :func:`compare`; ``table`` has one row per (dataset, detector, metric), :data:`RESULT_COLUMNS`.
 
+    ``series`` has the per-series values behind each row that has them (:data:`SERIES_COLUMNS`).
     ``header`` holds what the caller knows about the two sides beyond their values (what they were allowed to
     differ in, what could not be checked: :func:`bench.provenance.gate`), printed under the summary line.
     """
@@ -62,15 +90,33 @@ class Comparison:
     alpha: float
     notes: list[str] = field(default_factory=list)
     header: tuple[str, ...] = ()
+    gate: str = "delta"
+    series: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(SERIES_COLUMNS)))
 
     @property
     def regressions(self) -> pd.DataFrame:
         return self.table[self.table.regression]
 
     @property
+    def dropped(self) -> pd.Series:
+        """Per row: a gated metric worse by more than the tolerance (what the ``delta`` gate fails)."""
+        t = self.table
+        up = t.metric.map(lambda m: bool(catalog.metric(m).higher_is_better)).astype(bool)
+        worse_by = t.change.where(~up, -t.change).astype(float)
+        return t.gated.astype(bool) & (worse_by > self.tolerance)
+
+    @property
     def exit_code(self) -> int:
         """1 when a gated metric regressed, else 0 (bad input raised :class:`DataError` before this)."""
         return int(bool(self.table.regression.any()))
+
+
+def check_gate(gate: str, alpha: float) -> None:
+    """Raise :class:`ParameterError` for a gate not in :data:`GATES` or an ``alpha`` outside (0, 1)."""
+    if gate not in GATES:
+        raise ParameterError(f"Unknown gate {gate!r}; choose {' or '.join(GATES)}.")
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be between 0 and 1 (exclusive); got {alpha}.")
 
 
 def _check_inputs(base: pd.DataFrame, new: pd.DataFrame, detectors: Sequence[str] | None) -> list[str]:
@@ -135,11 +181,15 @@ def compare(
     metrics: Sequence[str] | None = None,
     tolerance: float = 0.01,
     alpha: float = 0.05,
+    gate: str = "delta",
     detectors: Sequence[str] | None = None,
     all_metrics: bool = False,
 ) -> Comparison:
     """Compare ``new`` against ``base`` on the gated ``metrics`` (default: the catalogue's gated metrics).
 
+    ``gate`` is the decision rule (:data:`GATES`): ``delta`` fails every gated metric worse by more than
+    ``tolerance``; ``significant`` only those where the paired Wilcoxon test across series also rejects at
+    ``alpha`` (a row without per-series values, or with too few series for the test, then passes).
     ``all_metrics=True`` adds a row (not gated) for every other metric both runs have.
 
     Raises :class:`DataError` when the runs cover different datasets, series or detectors, or a gated
@@ -147,12 +197,14 @@ def compare(
     """
     if not tolerance >= 0:
         raise ParameterError(f"tolerance must be a non-negative number; got {tolerance}.")
+    check_gate(gate, alpha)
     frames.check_frame(base, "base metrics")
     frames.check_frame(new, "new metrics")
     base, new = upgrade(base), upgrade(new)
     notes = _check_inputs(base, new, detectors)
     gated = _gated(base, new, metrics)
-    rows = []
+    rows: list[list[object]] = []
+    moved: list[pd.DataFrame] = []
     for ds in dict.fromkeys(base.dataset.astype(str)):
         dets = list(detectors) if detectors is not None else frames.detectors(base, ds)
         b_ds, n_ds = base[base.dataset == ds], new[new.dataset == ds]
@@ -175,29 +227,85 @@ def compare(
             b_ser = frames.per_series(b_ds, ds, m, detectors=dets) if agg == "mean" else None
             n_ser = frames.per_series(n_ds, ds, m, detectors=dets) if agg == "mean" else None
             for d in dets:
-                rows.append(_row(ds, d, m, agg, b_seed, n_seed, b_ser, n_ser, m in gated, tolerance, alpha))
-    return Comparison(pd.DataFrame(rows, columns=list(RESULT_COLUMNS)), gated, tolerance, alpha, notes)
+                pair = _pair(b_ser, n_ser, d)
+                rows.append(_row(ds, d, m, agg, b_seed, n_seed, pair, m in gated, tolerance, alpha, gate))
+                if len(pair):
+                    moved.append(_series_frame(ds, d, m, pair))
+    table = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    series = pd.concat(moved, ignore_index=True) if moved else pd.DataFrame(columns=list(SERIES_COLUMNS))
+    return Comparison(table, gated, tolerance, alpha, notes, gate=gate, series=series[list(SERIES_COLUMNS)])
+
+
+def movers(comparison: Comparison, k: int = 3) -> pd.DataFrame:
+    """Per gated row, the ``k`` series that got most worse and the ``k`` that got most better.
+
+    Only series whose value moved by more than the tolerance count. Columns: :data:`SERIES_COLUMNS`, ``worse``
+    (this series got worse; "worse" follows the metric's direction) and, per row, ``n_worse``, ``n_better`` and
+    ``n_series`` (all such series, not only the ``k`` shown). Rows in table order, the worst first.
+    """
+    columns = [*SERIES_COLUMNS, "worse", "n_worse", "n_better", "n_series"]
+    gated = comparison.table[comparison.table.gated]
+    parts = []
+    for r in gated.itertuples(index=False):
+        s = comparison.series
+        s = s[(s.dataset == r.dataset) & (s.detector == r.detector) & (s.metric == r.metric)]
+        up = bool(catalog.metric(r.metric).higher_is_better)
+        better_by = s.change if up else -s.change
+        worse, better = s[better_by < -comparison.tolerance], s[better_by > comparison.tolerance]
+        if worse.empty and better.empty:
+            continue
+        shown = pd.concat(
+            [
+                worse.assign(_by=-better_by[worse.index]).nlargest(k, "_by").assign(worse=True),
+                better.assign(_by=better_by[better.index]).nlargest(k, "_by").assign(worse=False),
+            ]
+        )
+        parts.append(shown.assign(n_worse=len(worse), n_better=len(better), n_series=len(s)).drop(columns="_by"))
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
+def _pair(b_ser: pd.DataFrame | None, n_ser: pd.DataFrame | None, det: str) -> pd.DataFrame:
+    """Series x (b, n): ``det``'s per-series values on both sides, where both are defined (empty without any)."""
+    if b_ser is None or n_ser is None or det not in b_ser.columns or det not in n_ser.columns:
+        return pd.DataFrame(columns=["b", "n"], dtype=float)
+    return pd.concat([b_ser[det].rename("b"), n_ser[det].rename("n")], axis=1).dropna()
+
+
+def _series_frame(ds: str, det: str, metric: str, pair: pd.DataFrame) -> pd.DataFrame:
+    """:data:`SERIES_COLUMNS` rows of one compared row, from its :func:`_pair`."""
+    keys = {"dataset": ds, "detector": det, "metric": metric, "series": pair.index.astype(str)}
+    return pd.DataFrame({**keys, "base": pair.b.to_numpy(), "new": pair.n.to_numpy(), "change": _changes(pair)})
+
+
+def _changes(pair: pd.DataFrame) -> NDArray[np.float64]:
+    """Per series, new - base, with float rounding snapped to 0 (so it is no evidence of a change either)."""
+    b, n = pair.b.to_numpy(dtype=float), pair.n.to_numpy(dtype=float)
+    return np.array([snap(y - x, max(abs(x), abs(y))) for x, y in zip(b, n, strict=True)], dtype=float)
 
 
 def _seed_stats(per_seed: pd.DataFrame, det: str) -> tuple[float, float]:
+    """The mean over seeds and their sample std (NaN with one seed; exactly 0 where the seeds agree)."""
     if det not in per_seed.index:
         return math.nan, math.nan
     v = per_seed.loc[det].dropna()
-    return (float(v.mean()), float(v.std(ddof=1))) if len(v) else (math.nan, math.nan)
+    if not len(v):
+        return math.nan, math.nan
+    if len(v) > 1 and (v == v.iloc[0]).all():  # identical seeds: their mean and std carry no rounding
+        return float(v.iloc[0]), 0.0
+    mean, sd = float(v.mean()), float(v.std(ddof=1))
+    return mean, sd if math.isnan(sd) else snap(sd, mean)
 
 
-def _row(ds, det, metric, agg, b_seed, n_seed, b_ser, n_ser, gated, tol, alpha) -> list[object]:  # type: ignore[no-untyped-def]
+def _row(ds, det, metric, agg, b_seed, n_seed, pair, gated, tol, alpha, gate) -> list[object]:  # type: ignore[no-untyped-def]
     b, b_sd = _seed_stats(b_seed, det)
     n, n_sd = _seed_stats(n_seed, det)
-    change = n - b
+    change = snap(n - b, max(abs(b), abs(n)))
     up = bool(catalog.metric(metric).higher_is_better)
     worse_by = -change if up else change
-    regression = gated and ((not math.isnan(b) and math.isnan(n)) or worse_by > tol)
-    p, n_pairs = math.nan, 0
-    if b_ser is not None and n_ser is not None and det in b_ser.columns and det in n_ser.columns:
-        pair = pd.concat([b_ser[det].rename("b"), n_ser[det].rename("n")], axis=1).dropna()
-        n_pairs = len(pair)
-        p = wilcoxon_p(pair.n.to_numpy(), pair.b.to_numpy()) if n_pairs else math.nan
+    n_pairs = len(pair)
+    p = wilcoxon_p(_changes(pair), np.zeros(n_pairs)) if n_pairs else math.nan
+    dropped = worse_by > tol and (gate == "delta" or p < alpha)
+    regression = gated and ((not math.isnan(b) and math.isnan(n)) or dropped)
     spread = max((sd for sd in (b_sd, n_sd) if not math.isnan(sd)), default=math.nan)
     verdict = _verdict(b, n, change, up, p, n_pairs, spread, alpha)
     return [ds, det, metric, agg, b, n, change, b_sd, n_sd, n_pairs, p, gated, regression, verdict]
@@ -211,55 +319,52 @@ def _verdict(b: float, n: float, change: float, up: bool, p: float, n_pairs: int
         return "undefined in the new run"
     if math.isnan(b):
         return "newly defined"
-    if abs(change) < 1e-12 and (math.isnan(p) or p == 1.0):
+    if change == 0 and (math.isnan(p) or p == 1.0):
         return "unchanged"
-    words = ["better" if (change > 0) == up else "worse"]
-    if n_pairs and 2.0 / 2**n_pairs > alpha:
+    words = ["better" if (change > 0) == up else "worse" if change else "same mean"]
+    if n_pairs and not can_reject(n_pairs, alpha):
         words.append(f"too few series ({n_pairs}) for the paired test")
     elif not math.isnan(p):
         beyond = "larger than" if p < alpha else "within"
-        words.append(f"{beyond} series-to-series noise (Wilcoxon p = {p:.2g}, {n_pairs} series)")
-    if not math.isnan(seed_sd):
-        words.append(f"{'within' if abs(change) <= seed_sd else 'beyond'} the seed spread (std {seed_sd:.3g})")
+        words.append(f"{beyond} series-to-series noise (Wilcoxon p = {p_text(p)}, {n_pairs} series)")
+    if seed_sd == 0:
+        words.append("the same on every seed")
+    elif not math.isnan(seed_sd):
+        words.append(f"{'within' if abs(change) <= seed_sd else 'beyond'} the seed spread (std {number(seed_sd)})")
     return "; ".join(words)
 
 
-def _num(v: float, sd: float = math.nan) -> str:
-    if math.isnan(v):
+def can_reject(n_pairs: int, alpha: float) -> bool:
+    """Whether the paired test on ``n_pairs`` series can reject at ``alpha`` at all (its smallest p is 2 / 2**n).
+
+    >>> can_reject(5, 0.05), can_reject(6, 0.05), can_reject(5000, 0.05)
+    (False, True, True)
+    """
+    return n_pairs > 0 and 2.0 ** (1 - int(n_pairs)) <= alpha
+
+
+def number(value: float, *, signed: bool = False) -> str:
+    """A value as the gate prints it: 4 significant digits, no exponent between 1e-4 and 1e5, ``–`` for NaN.
+
+    >>> number(0.32191), number(-0.0356, signed=True), number(0.0), number(123456.7), number(float("nan"))
+    ('0.3219', '-0.0356', '0', '123457', '–')
+    """
+    if math.isnan(value):
         return "–"
-    return f"{v:.4g}" if math.isnan(sd) else f"{v:.4g} ± {sd:.2g}"
+    if value == 0:
+        return "0"
+    sign = "+" if signed else ""
+    if abs(value) >= 1e5:
+        return f"{value:{sign}.0f}"
+    return f"{value:{sign}.4g}" if abs(value) >= 1e-4 else f"{value:{sign}.1e}"
 
 
-def to_text(comparison: Comparison, *, markdown: bool = False) -> str:
-    """A summary line and a table (plain text or GitHub Markdown) with regressions marked."""
-    t = comparison.table
-    head = ["dataset", "detector", "metric", "base", "new", "change", "flag", "evidence"]
-    cells = [
-        [
-            r.dataset,
-            r.detector,
-            catalog.header(r.metric) + ("" if r.aggregate in ("mean", "corpus") else f" ({r.aggregate})"),
-            _num(r.base, r.base_seed_std),
-            _num(r.new, r.new_seed_std),
-            "–" if math.isnan(r.change) else f"{r.change:+.4g}",
-            "REGRESSION" if r.regression else "",
-            r.verdict,
-        ]
-        for r in t.itertuples(index=False)
-    ]
-    n_reg = int(comparison.table.regression.sum())
-    summary = (
-        f"{n_reg} regression(s)" if n_reg else "No regression"
-    ) + f": gated metrics {', '.join(comparison.gated) or 'none'}, tolerance {comparison.tolerance:g} (absolute)."
-    if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for c in cells:
-            c = [x.replace("|", "\\|") for x in c]
-            if c[6]:
-                c[6] = "**REGRESSION**"
-            lines.append("| " + " | ".join(c) + " |")
-    else:
-        widths = [max(len(str(x)) for x in col) for col in zip(head, *cells, strict=True)]
-        fmt = lambda row: "  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip()  # noqa: E731
-        lines = [fmt(head), "  ".join("-" * w for w in widths)] + [fmt(c) for c in cells]
-    return "\n".join([summary, *comparison.header, "", *lines, "", *comparison.notes]).rstrip() + "\n"
+def p_text(p: float) -> str:
+    """A p-value as printed: two significant digits, ``<0.001`` below that.
+
+    >>> p_text(0.04321), p_text(2e-9), p_text(float("nan"))
+    ('0.043', '<0.001', '–')
+    """
+    if math.isnan(p):
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.2g}"

@@ -93,7 +93,7 @@ def test_17_4_compare_refuses_other_thresholds(runs: dict[str, Path], tmp_path: 
 def test_17_4_compare_refuses_rows_with_other_params(runs: dict[str, Path], capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["compare", str(runs["base"]), str(runs["other_params"])]) == 2
     err = _err(capsys)
-    assert 'differ in params (row zscore zscore{"window_size":100} vs zscore{"window_size":30})' in err
+    assert "differ in params (row zscore: window_size 100 vs 30)" in err
     assert "--allow-different params to" in err
 
 
