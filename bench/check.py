@@ -100,8 +100,9 @@ class CheckResult:
         """After a failed check: where the fresh run is (or how to keep it), and the command updating the baseline."""
         if not self.comparison.exit_code:
             return []
-        kept = [m for m in self.baseline.metrics.metric.unique() if m not in catalog.gated()]
-        metric = f" --metric {','.join(gated_metrics(self.baseline.metrics.metric))}" if kept else ""
+        kept = set(self.baseline.metrics.metric)
+        default = set(catalog.gated()) & set(self.run.metrics.metric)  # what `baseline save` keeps without --metric
+        metric = "" if kept == default else f" --metric {','.join(gated_metrics(kept))}"
         name, folder = quote(self.path.stem), quote(str(self.path.parent))
         save = f"python -m bench baseline save {{run}} {name} --dir {folder}{metric} --overwrite"
         if self.kept is None:

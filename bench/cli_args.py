@@ -257,11 +257,17 @@ def _add_gates(sub: Any, common: argparse.ArgumentParser) -> None:
         "check",
         parents=[common],
         help="re-run the run a baseline file describes and compare (exit 1 on a regression)",
+        description="Re-run the run a baseline file describes (its saved config) with the current code and compare "
+        "it with the committed values, on every metric the baseline kept, as compare does. Exit 0: no regression; "
+        "1: a gated metric regressed (the output then prints the 'baseline save' command that makes the fresh run, "
+        "kept with --out, the new baseline, for a change that is intended); 2: the baseline cannot be checked (a "
+        "task failed; other data or parameters unless --allow-different says so).",
     )
-    chk.add_argument("baseline", metavar="BASELINE.json")
+    chk.add_argument("baseline", metavar="BASELINE.json", help="a file written by 'baseline save'")
     _gate_flags(chk)
     chk.add_argument(
         "--out",
+        metavar="DIR",
         help="keep the fresh run in this folder, e.g. to update the baseline from it "
         "(default: a temporary folder, removed afterwards)",
     )

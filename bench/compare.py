@@ -17,7 +17,7 @@ signed-rank test across series (seed-averaged per series) says whether the
 change is larger than series-to-series noise; with several seeds, the
 standard deviation over seeds of each side's value is shown beside it. The
 per-series changes themselves are kept (:attr:`Comparison.series`), so the
-series that moved can be named (:func:`movers`). The text of a comparison is
+series that moved can be named (:func:`bench.compare_series.movers`). The text of a comparison is
 :mod:`bench.compare_text`'s.
 """
 
@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 
+from bench.compare_series import SERIES_COLUMNS, can_reject, changes, pair, series_frame, snap
 from bench.errors import DataError, ParameterError
 from bench.metrics import catalog
 from bench.metrics.records import upgrade
@@ -53,26 +53,11 @@ RESULT_COLUMNS = (
     "regression",
     "verdict",
 )
-SERIES_COLUMNS = ("dataset", "detector", "metric", "series", "base", "new", "change")
-""":attr:`Comparison.series`: one row per (compared row, series), each side's value its mean over seeds."""
-
 GATES = {
     "delta": "a gated metric worse by more than the tolerance",
     "significant": "worse by more than the tolerance, and the paired test across series rejects at alpha",
 }
 """The decision rules (``--gate``), in words. Either way, a metric that became undefined is a regression."""
-
-_EPS = 1e-9
-"""Relative size under which a difference or a spread is float rounding (``0.1017 ± 1.7e-17``), kept as exactly 0."""
-
-
-def snap(value: float, scale: float = 1.0) -> float:
-    """``value``, or exactly 0.0 where it is float rounding next to ``scale``.
-
-    >>> snap(1.7e-17), snap(0.02), snap(1e-7, scale=1e3)
-    (0.0, 0.02, 0.0)
-    """
-    return 0.0 if abs(value) <= _EPS * max(1.0, abs(scale)) else value
 
 
 @dataclass(frozen=True)
@@ -227,60 +212,13 @@ def compare(
             b_ser = frames.per_series(b_ds, ds, m, detectors=dets) if agg == "mean" else None
             n_ser = frames.per_series(n_ds, ds, m, detectors=dets) if agg == "mean" else None
             for d in dets:
-                pair = _pair(b_ser, n_ser, d)
-                rows.append(_row(ds, d, m, agg, b_seed, n_seed, pair, m in gated, tolerance, alpha, gate))
-                if len(pair):
-                    moved.append(_series_frame(ds, d, m, pair))
+                paired = pair(b_ser, n_ser, d)
+                rows.append(_row(ds, d, m, agg, b_seed, n_seed, paired, m in gated, tolerance, alpha, gate))
+                if len(paired):
+                    moved.append(series_frame(ds, d, m, paired))
     table = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     series = pd.concat(moved, ignore_index=True) if moved else pd.DataFrame(columns=list(SERIES_COLUMNS))
     return Comparison(table, gated, tolerance, alpha, notes, gate=gate, series=series[list(SERIES_COLUMNS)])
-
-
-def movers(comparison: Comparison, k: int = 3) -> pd.DataFrame:
-    """Per gated row, the ``k`` series that got most worse and the ``k`` that got most better.
-
-    Only series whose value moved by more than the tolerance count. Columns: :data:`SERIES_COLUMNS`, ``worse``
-    (this series got worse; "worse" follows the metric's direction) and, per row, ``n_worse``, ``n_better`` and
-    ``n_series`` (all such series, not only the ``k`` shown). Rows in table order, the worst first.
-    """
-    columns = [*SERIES_COLUMNS, "worse", "n_worse", "n_better", "n_series"]
-    gated = comparison.table[comparison.table.gated]
-    parts = []
-    for r in gated.itertuples(index=False):
-        s = comparison.series
-        s = s[(s.dataset == r.dataset) & (s.detector == r.detector) & (s.metric == r.metric)]
-        up = bool(catalog.metric(r.metric).higher_is_better)
-        better_by = s.change if up else -s.change
-        worse, better = s[better_by < -comparison.tolerance], s[better_by > comparison.tolerance]
-        if worse.empty and better.empty:
-            continue
-        shown = pd.concat(
-            [
-                worse.assign(_by=-better_by[worse.index]).nlargest(k, "_by").assign(worse=True),
-                better.assign(_by=better_by[better.index]).nlargest(k, "_by").assign(worse=False),
-            ]
-        )
-        parts.append(shown.assign(n_worse=len(worse), n_better=len(better), n_series=len(s)).drop(columns="_by"))
-    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
-
-
-def _pair(b_ser: pd.DataFrame | None, n_ser: pd.DataFrame | None, det: str) -> pd.DataFrame:
-    """Series x (b, n): ``det``'s per-series values on both sides, where both are defined (empty without any)."""
-    if b_ser is None or n_ser is None or det not in b_ser.columns or det not in n_ser.columns:
-        return pd.DataFrame(columns=["b", "n"], dtype=float)
-    return pd.concat([b_ser[det].rename("b"), n_ser[det].rename("n")], axis=1).dropna()
-
-
-def _series_frame(ds: str, det: str, metric: str, pair: pd.DataFrame) -> pd.DataFrame:
-    """:data:`SERIES_COLUMNS` rows of one compared row, from its :func:`_pair`."""
-    keys = {"dataset": ds, "detector": det, "metric": metric, "series": pair.index.astype(str)}
-    return pd.DataFrame({**keys, "base": pair.b.to_numpy(), "new": pair.n.to_numpy(), "change": _changes(pair)})
-
-
-def _changes(pair: pd.DataFrame) -> NDArray[np.float64]:
-    """Per series, new - base, with float rounding snapped to 0 (so it is no evidence of a change either)."""
-    b, n = pair.b.to_numpy(dtype=float), pair.n.to_numpy(dtype=float)
-    return np.array([snap(y - x, max(abs(x), abs(y))) for x, y in zip(b, n, strict=True)], dtype=float)
 
 
 def _seed_stats(per_seed: pd.DataFrame, det: str) -> tuple[float, float]:
@@ -303,7 +241,7 @@ def _row(ds, det, metric, agg, b_seed, n_seed, pair, gated, tol, alpha, gate) ->
     up = bool(catalog.metric(metric).higher_is_better)
     worse_by = -change if up else change
     n_pairs = len(pair)
-    p = wilcoxon_p(_changes(pair), np.zeros(n_pairs)) if n_pairs else math.nan
+    p = wilcoxon_p(changes(pair), np.zeros(n_pairs)) if n_pairs else math.nan
     dropped = worse_by > tol and (gate == "delta" or p < alpha)
     regression = gated and ((not math.isnan(b) and math.isnan(n)) or dropped)
     spread = max((sd for sd in (b_sd, n_sd) if not math.isnan(sd)), default=math.nan)
@@ -334,20 +272,16 @@ def _verdict(b: float, n: float, change: float, up: bool, p: float, n_pairs: int
     return "; ".join(words)
 
 
-def can_reject(n_pairs: int, alpha: float) -> bool:
-    """Whether the paired test on ``n_pairs`` series can reject at ``alpha`` at all (its smallest p is 2 / 2**n).
-
-    >>> can_reject(5, 0.05), can_reject(6, 0.05), can_reject(5000, 0.05)
-    (False, True, True)
-    """
-    return n_pairs > 0 and 2.0 ** (1 - int(n_pairs)) <= alpha
-
-
 def number(value: float, *, signed: bool = False) -> str:
-    """A value as the gate prints it: 4 significant digits, no exponent between 1e-4 and 1e5, ``–`` for NaN.
+    """A value as the gate prints it: 4 significant digits, never an exponent, ``–`` for NaN.
 
-    >>> number(0.32191), number(-0.0356, signed=True), number(0.0), number(123456.7), number(float("nan"))
-    ('0.3219', '-0.0356', '0', '123457', '–')
+    Float rounding never reaches here (:func:`bench.compare_series.snap` made it 0), so a tiny value is a real one
+    (a fit of 44 µs) and is written out.
+
+    >>> number(0.32191), number(-0.0356, signed=True), number(0.0), number(123456.7), number(-4.4e-05, signed=True)
+    ('0.3219', '-0.0356', '0', '123457', '-0.000044')
+    >>> number(float("nan"))
+    '–'
     """
     if math.isnan(value):
         return "–"
@@ -356,7 +290,10 @@ def number(value: float, *, signed: bool = False) -> str:
     sign = "+" if signed else ""
     if abs(value) >= 1e5:
         return f"{value:{sign}.0f}"
-    return f"{value:{sign}.4g}" if abs(value) >= 1e-4 else f"{value:{sign}.1e}"
+    if abs(value) >= 1e-4:
+        return f"{value:{sign}.4g}"
+    digits = 3 - math.floor(math.log10(abs(value)))  # 4 significant digits after the leading zeros
+    return f"{value:{sign}.{digits}f}".rstrip("0")
 
 
 def p_text(p: float) -> str:

@@ -13,7 +13,8 @@ import textwrap
 
 import pandas as pd
 
-from bench.compare import Comparison, movers, number, p_text, can_reject
+from bench.compare import Comparison, number, p_text
+from bench.compare_series import can_reject, movers
 from bench.metrics import catalog
 from bench.report import textable
 

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from bench.cli import main
-from bench.compare import compare, movers, number
+from bench.compare import compare, number
+from bench.compare_series import movers
 from bench.compare_text import WIDTH, to_text
 from bench.report import frames
 from bench.results import read_metrics, write_frame
@@ -107,7 +108,8 @@ def test_18_seeds_that_agree_up_to_rounding_print_no_noise() -> None:
         assert (c.table.change == 0).all() and c.table.verdict.tolist() == ["unchanged"]
         assert (c.table.new_seed_std == 0).all()
         text = to_text(c)
-        assert not FLOAT_NOISE.search(text) and "±" not in text and "0.1017" in text
+        table = text.split("\n\n")[1]  # the legend under it explains "±" whether or not a row needs one
+        assert not FLOAT_NOISE.search(text) and "±" not in table and "0.1017  0.1017       0" in table
 
 
 def _constructed(run: Path, dest: Path, new_values: list[float]) -> Path:
@@ -214,6 +216,20 @@ def test_18_failed_check_without_out_says_how_to_keep_the_run(
     out = capsys.readouterr().out
     assert f"The fresh run was not kept; re-run with --out DIR to keep it: python -m bench check {baseline}" in out
     assert f"python -m bench baseline save DIR b --dir {baseline.parent} --overwrite" in out
+
+
+def test_18_update_command_keeps_the_metrics_the_baseline_kept(
+    runs: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    """A baseline saved with ``--metric auc_pr`` is updated with ``--metric auc_pr``, not with the default set."""
+    assert main(["baseline", "save", str(runs["base"]), "few", "--dir", str(tmp_path), "--metric", "auc_pr"]) == 0
+    _break_zscore(monkeypatch)
+    capsys.readouterr()
+    assert main(["check", str(tmp_path / "few.json"), "-q", "--jobs", "0"]) == 1
+    assert f"baseline save DIR few --dir {tmp_path} --metric auc_pr --overwrite" in capsys.readouterr().out
 
 
 # --------------------------------------------------------------------------- evaluate --post twice
