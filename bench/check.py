@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from shlex import quote
 
 from bench.baseline import Baseline, load_side, read_baseline
 from bench.compare import Comparison, compare
@@ -36,6 +37,8 @@ def compare_saved(
     *,
     metrics: Sequence[str] | None = None,
     tolerance: float = 0.01,
+    alpha: float = 0.05,
+    gate: str = "delta",
     all_metrics: bool = False,
     allow: Collection[str] = (),
 ) -> Comparison:
@@ -46,7 +49,9 @@ def compare_saved(
     other code versions are the point of a regression gate and are said in the header.
     """
     (b_metrics, b_prov), (n_metrics, n_prov) = load_side(base), load_side(new)
-    result = compare(b_metrics, n_metrics, metrics=metrics, tolerance=tolerance, all_metrics=all_metrics)
+    result = compare(
+        b_metrics, n_metrics, metrics=metrics, tolerance=tolerance, alpha=alpha, gate=gate, all_metrics=all_metrics
+    )
     return _with_header(result, b_prov, n_prov, allow, COMPARE_MEASURES)
 
 
@@ -74,17 +79,42 @@ def gated_metrics(kept: Iterable[str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """A baseline, the fresh run of its config, and their comparison on the gated metrics."""
+    """A baseline (read from ``path``), the fresh run of its config, and their comparison on the gated metrics.
+
+    ``kept`` is the folder the fresh run was kept in (``check --out``), ``None`` when it was removed.
+    """
 
     baseline: Baseline
     run: RunResult
     comparison: Comparison
+    path: Path = Path()
+    kept: Path | None = None
 
     @property
     def identical(self) -> bool:
         """Whether every compared value is exactly the committed one."""
         table = self.comparison.table
         return bool(table.change.fillna(0).abs().max() == 0) if len(table) else True
+
+    def next_steps(self) -> list[str]:
+        """After a failed check: where the fresh run is (or how to keep it), and the command updating the baseline."""
+        if not self.comparison.exit_code:
+            return []
+        kept = set(self.baseline.metrics.metric)
+        default = set(catalog.gated()) & set(self.run.metrics.metric)  # what `baseline save` keeps without --metric
+        metric = "" if kept == default else f" --metric {','.join(gated_metrics(kept))}"
+        name, folder = quote(self.path.stem), quote(str(self.path.parent))
+        save = f"python -m bench baseline save {{run}} {name} --dir {folder}{metric} --overwrite"
+        if self.kept is None:
+            return [
+                f"The fresh run was not kept; re-run with --out DIR to keep it: python -m bench check "
+                f"{quote(str(self.path))} --out DIR",
+                f"If the change is intended, update the baseline from it: {save.format(run='DIR')}",
+            ]
+        return [
+            f"The fresh run is in {self.kept}.",
+            f"If the change is intended, update the baseline from it: {save.format(run=quote(str(self.kept)))}",
+        ]
 
 
 def check_baseline(
@@ -94,6 +124,8 @@ def check_baseline(
     out: Path | None = None,
     data_dir: str | None = None,
     tolerance: float = 0.01,
+    alpha: float = 0.05,
+    gate: str = "delta",
     allow: Collection[str] = (),
 ) -> CheckResult:
     """Re-run the run a baseline file describes (its saved config) and compare it with the committed values.
@@ -102,14 +134,20 @@ def check_baseline(
     afterwards). A fresh run with failed tasks cannot be checked
     (:class:`~bench.errors.ParameterError`). Other code versions are what a check tests (said in the header);
     other data or parameters (this machine's data, a changed default) are refused unless in ``allow``.
+    ``tolerance``, ``alpha`` and ``gate`` are :func:`bench.compare.compare`'s.
     """
-    baseline = read_baseline(Path(path))
+    path = Path(path)
+    baseline = read_baseline(path)
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
         store = RunStore(out if out is not None else Path(tmp) / "run")
         result = run(baseline.config, store, options, data_dir=data_dir, command=f"check {path}")
         fresh = of_folder(store.root, label=str(out) if out is not None else "the fresh run")
     if result.failed:
-        raise ParameterError(f"{len(result.failed)} task(s) failed; the baseline cannot be checked (see above).")
+        where = f"the fresh run is kept in {out}" if out is not None else "re-run with --out DIR to keep the fresh run"
+        raise ParameterError(
+            f"{len(result.failed)} task(s) failed; the baseline cannot be checked (see above); {where}."
+        )
     gated = gated_metrics(baseline.metrics.metric)
-    comparison = compare(baseline.metrics, result.metrics, metrics=gated, tolerance=tolerance)
-    return CheckResult(baseline, result, _with_header(comparison, baseline.provenance, fresh, allow, CHECK_TESTS))
+    comparison = compare(baseline.metrics, result.metrics, metrics=gated, tolerance=tolerance, alpha=alpha, gate=gate)
+    comparison = _with_header(comparison, baseline.provenance, fresh, allow, CHECK_TESTS)
+    return CheckResult(baseline, result, comparison, path, out)

@@ -178,14 +178,23 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from bench.check import compare_saved
-    from bench.compare import to_text
+    from bench.compare import check_gate
+    from bench.compare_text import to_text
     from bench.experiment import split_list
     from bench.provenance import parse_allowed
 
+    check_gate(args.gate, args.alpha)  # before reading either side
     metrics = split_list(args.metric) if args.metric else None
     allow = parse_allowed(args.allow_different)
     result = compare_saved(
-        Path(args.base), Path(args.new), metrics=metrics, tolerance=args.tolerance, all_metrics=args.all, allow=allow
+        Path(args.base),
+        Path(args.new),
+        metrics=metrics,
+        tolerance=args.tolerance,
+        alpha=args.alpha,
+        gate=args.gate,
+        all_metrics=args.all,
+        allow=allow,
     )
     print(to_text(result, markdown=args.markdown), end="")
     return result.exit_code
@@ -203,17 +212,28 @@ def cmd_baseline_save(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from bench.check import check_baseline
-    from bench.compare import to_text
+    from bench.compare import check_gate
+    from bench.compare_text import to_text
     from bench.provenance import parse_allowed
 
+    check_gate(args.gate, args.alpha)  # before the run
     out = Path(args.out) if args.out else None
     allow = parse_allowed(args.allow_different)
     checked = check_baseline(
-        args.baseline, options_from_args(args), out=out, data_dir=args.data_dir, tolerance=args.tolerance, allow=allow
+        args.baseline,
+        options_from_args(args),
+        out=out,
+        data_dir=args.data_dir,
+        tolerance=args.tolerance,
+        alpha=args.alpha,
+        gate=args.gate,
+        allow=allow,
     )
     print(to_text(checked.comparison, markdown=args.markdown), end="")
     verdict = "identical to" if checked.identical else "differs from"
     print(f"{checked.baseline.name}: {verdict} the committed values.")
+    for line in checked.next_steps():
+        print(line)
     return checked.comparison.exit_code
 
 

@@ -284,6 +284,22 @@ def _allow_flag(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _gate_flags(p: argparse.ArgumentParser) -> None:
+    """``--tolerance``, ``--gate`` and ``--alpha``: the decision rule of ``compare`` and ``check``."""
+    p.add_argument("--tolerance", type=float, default=0.01, help="allowed drop, absolute (default: 0.01)")
+    p.add_argument(
+        "--gate",
+        choices=("delta", "significant"),
+        default="delta",
+        help="delta (default): fail where a gated metric got worse by more than --tolerance; significant: only "
+        "where, in addition, the paired Wilcoxon test across series rejects at --alpha (a row without per-series "
+        "values or with too few series then passes, and is listed)",
+    )
+    p.add_argument(
+        "--alpha", type=float, default=0.05, help="significance level of the paired test across series (default: 0.05)"
+    )
+
+
 def _add_gates(sub: Any, common: argparse.ArgumentParser) -> None:
     """``compare``, ``baseline save`` and ``check``: the regression gates."""
     cmp = sub.add_parser(
@@ -291,7 +307,8 @@ def _add_gates(sub: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="the regression gate: exit 1 when a metric of NEW dropped below BASE by more than --tolerance",
         description="Compare two runs (run folders, evaluation folders or baseline .json files) per dataset, "
-        "detector and metric. Exit 0: no regression; 1: a gated metric regressed; 2: the runs cannot be compared "
+        "detector and metric; name the series that moved most and list the regressions at the end. "
+        "Exit 0: no regression; 1: a gated metric regressed (--gate); 2: the runs cannot be compared "
         "(other datasets, series, detectors or metrics; other data, threshold, metric families or a row's "
         "parameters unless --allow-different says so). Other code versions are named in the header.",
     )
@@ -300,7 +317,7 @@ def _add_gates(sub: Any, common: argparse.ArgumentParser) -> None:
     cmp.add_argument(
         "--metric", help="gated metrics, comma-separated (default: auc_pr,vus_pr,auc_roc,f1,pa_k_f1,nab_standard)"
     )
-    cmp.add_argument("--tolerance", type=float, default=0.01, help="allowed drop, absolute (default: 0.01)")
+    _gate_flags(cmp)
     cmp.add_argument("--all", action="store_true", help="also show (ungated) every other metric both runs have")
     cmp.add_argument("--markdown", action="store_true", help="print a Markdown table (for a pull request)")
     _allow_flag(cmp)
@@ -320,10 +337,20 @@ def _add_gates(sub: Any, common: argparse.ArgumentParser) -> None:
         "check",
         parents=[common],
         help="re-run the run a baseline file describes and compare (exit 1 on a regression)",
+        description="Re-run the run a baseline file describes (its saved config) with the current code and compare "
+        "it with the committed values, on every metric the baseline kept, as compare does. Exit 0: no regression; "
+        "1: a gated metric regressed (the output then prints the 'baseline save' command that makes the fresh run, "
+        "kept with --out, the new baseline, for a change that is intended); 2: the baseline cannot be checked (a "
+        "task failed; other data or parameters unless --allow-different says so).",
     )
-    chk.add_argument("baseline", metavar="BASELINE.json")
-    chk.add_argument("--tolerance", type=float, default=0.01, help="allowed drop, absolute (default: 0.01)")
-    chk.add_argument("--out", help="keep the fresh run in this folder (default: a temporary folder)")
+    chk.add_argument("baseline", metavar="BASELINE.json", help="a file written by 'baseline save'")
+    _gate_flags(chk)
+    chk.add_argument(
+        "--out",
+        metavar="DIR",
+        help="keep the fresh run in this folder, e.g. to update the baseline from it "
+        "(default: a temporary folder, removed afterwards)",
+    )
     chk.add_argument(
         "--jobs", type=int, default=None, help="worker processes (default: one per core; 0: in this process)"
     )

@@ -7,13 +7,18 @@ the mean over series, NAB's corpus score, total seconds), averaged over
 seeds. A gated metric *regresses* when it got worse by more than
 ``tolerance`` (absolute; "worse" is lower for most metrics, higher for
 delays, alarm rates and costs: :attr:`bench.metrics.catalog.Metric.higher_is_better`), or when
-it was defined before and is undefined now.
+it was defined before and is undefined now. That is the ``delta`` gate (the
+default); the ``significant`` gate also asks the paired test to reject at
+``alpha`` before it calls a drop a regression.
 
 Beyond the threshold, two pieces of evidence help tell a real change from
 luck: where both sides have per-series values, a paired Wilcoxon
 signed-rank test across series (seed-averaged per series) says whether the
 change is larger than series-to-series noise; with several seeds, the
-standard deviation over seeds of each side's value is shown beside it.
+standard deviation over seeds of each side's value is shown beside it. The
+per-series changes themselves are kept (:attr:`Comparison.series`), so the
+series that moved can be named (:func:`bench.compare_series.movers`). The text of a comparison is
+:mod:`bench.compare_text`'s.
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
+from bench.compare_series import SERIES_COLUMNS, can_reject, changes, pair, series_frame, snap
 from bench.errors import DataError, ParameterError
 from bench.metrics import catalog
 from bench.metrics.records import upgrade
@@ -46,12 +53,18 @@ RESULT_COLUMNS = (
     "regression",
     "verdict",
 )
+GATES = {
+    "delta": "a gated metric worse by more than the tolerance",
+    "significant": "worse by more than the tolerance, and the paired test across series rejects at alpha",
+}
+"""The decision rules (``--gate``), in words. Either way, a metric that became undefined is a regression."""
 
 
 @dataclass(frozen=True)
 class Comparison:
     """The outcome of :func:`compare`; ``table`` has one row per (dataset, detector, metric), :data:`RESULT_COLUMNS`.
 
+    ``series`` has the per-series values behind each row that has them (:data:`SERIES_COLUMNS`).
     ``header`` holds what the caller knows about the two sides beyond their values (what they were allowed to
     differ in, what could not be checked: :func:`bench.provenance.gate`), printed under the summary line.
     """
@@ -62,15 +75,33 @@ class Comparison:
     alpha: float
     notes: list[str] = field(default_factory=list)
     header: tuple[str, ...] = ()
+    gate: str = "delta"
+    series: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(SERIES_COLUMNS)))
 
     @property
     def regressions(self) -> pd.DataFrame:
         return self.table[self.table.regression]
 
     @property
+    def dropped(self) -> pd.Series:
+        """Per row: a gated metric worse by more than the tolerance (what the ``delta`` gate fails)."""
+        t = self.table
+        up = t.metric.map(lambda m: bool(catalog.metric(m).higher_is_better)).astype(bool)
+        worse_by = t.change.where(~up, -t.change).astype(float)
+        return t.gated.astype(bool) & (worse_by > self.tolerance)
+
+    @property
     def exit_code(self) -> int:
         """1 when a gated metric regressed, else 0 (bad input raised :class:`DataError` before this)."""
         return int(bool(self.table.regression.any()))
+
+
+def check_gate(gate: str, alpha: float) -> None:
+    """Raise :class:`ParameterError` for a gate not in :data:`GATES` or an ``alpha`` outside (0, 1)."""
+    if gate not in GATES:
+        raise ParameterError(f"Unknown gate {gate!r}; choose {' or '.join(GATES)}.")
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be between 0 and 1 (exclusive); got {alpha}.")
 
 
 def _check_inputs(base: pd.DataFrame, new: pd.DataFrame, detectors: Sequence[str] | None) -> list[str]:
@@ -135,11 +166,15 @@ def compare(
     metrics: Sequence[str] | None = None,
     tolerance: float = 0.01,
     alpha: float = 0.05,
+    gate: str = "delta",
     detectors: Sequence[str] | None = None,
     all_metrics: bool = False,
 ) -> Comparison:
     """Compare ``new`` against ``base`` on the gated ``metrics`` (default: the catalogue's gated metrics).
 
+    ``gate`` is the decision rule (:data:`GATES`): ``delta`` fails every gated metric worse by more than
+    ``tolerance``; ``significant`` only those where the paired Wilcoxon test across series also rejects at
+    ``alpha`` (a row without per-series values, or with too few series for the test, then passes).
     ``all_metrics=True`` adds a row (not gated) for every other metric both runs have.
 
     Raises :class:`DataError` when the runs cover different datasets, series or detectors, or a gated
@@ -147,12 +182,14 @@ def compare(
     """
     if not tolerance >= 0:
         raise ParameterError(f"tolerance must be a non-negative number; got {tolerance}.")
+    check_gate(gate, alpha)
     frames.check_frame(base, "base metrics")
     frames.check_frame(new, "new metrics")
     base, new = upgrade(base), upgrade(new)
     notes = _check_inputs(base, new, detectors)
     gated = _gated(base, new, metrics)
-    rows = []
+    rows: list[list[object]] = []
+    moved: list[pd.DataFrame] = []
     for ds in dict.fromkeys(base.dataset.astype(str)):
         dets = list(detectors) if detectors is not None else frames.detectors(base, ds)
         b_ds, n_ds = base[base.dataset == ds], new[new.dataset == ds]
@@ -175,29 +212,38 @@ def compare(
             b_ser = frames.per_series(b_ds, ds, m, detectors=dets) if agg == "mean" else None
             n_ser = frames.per_series(n_ds, ds, m, detectors=dets) if agg == "mean" else None
             for d in dets:
-                rows.append(_row(ds, d, m, agg, b_seed, n_seed, b_ser, n_ser, m in gated, tolerance, alpha))
-    return Comparison(pd.DataFrame(rows, columns=list(RESULT_COLUMNS)), gated, tolerance, alpha, notes)
+                paired = pair(b_ser, n_ser, d)
+                rows.append(_row(ds, d, m, agg, b_seed, n_seed, paired, m in gated, tolerance, alpha, gate))
+                if len(paired):
+                    moved.append(series_frame(ds, d, m, paired))
+    table = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    series = pd.concat(moved, ignore_index=True) if moved else pd.DataFrame(columns=list(SERIES_COLUMNS))
+    return Comparison(table, gated, tolerance, alpha, notes, gate=gate, series=series[list(SERIES_COLUMNS)])
 
 
 def _seed_stats(per_seed: pd.DataFrame, det: str) -> tuple[float, float]:
+    """The mean over seeds and their sample std (NaN with one seed; exactly 0 where the seeds agree)."""
     if det not in per_seed.index:
         return math.nan, math.nan
     v = per_seed.loc[det].dropna()
-    return (float(v.mean()), float(v.std(ddof=1))) if len(v) else (math.nan, math.nan)
+    if not len(v):
+        return math.nan, math.nan
+    if len(v) > 1 and (v == v.iloc[0]).all():  # identical seeds: their mean and std carry no rounding
+        return float(v.iloc[0]), 0.0
+    mean, sd = float(v.mean()), float(v.std(ddof=1))
+    return mean, sd if math.isnan(sd) else snap(sd, mean)
 
 
-def _row(ds, det, metric, agg, b_seed, n_seed, b_ser, n_ser, gated, tol, alpha) -> list[object]:  # type: ignore[no-untyped-def]
+def _row(ds, det, metric, agg, b_seed, n_seed, pair, gated, tol, alpha, gate) -> list[object]:  # type: ignore[no-untyped-def]
     b, b_sd = _seed_stats(b_seed, det)
     n, n_sd = _seed_stats(n_seed, det)
-    change = n - b
+    change = snap(n - b, max(abs(b), abs(n)))
     up = bool(catalog.metric(metric).higher_is_better)
     worse_by = -change if up else change
-    regression = gated and ((not math.isnan(b) and math.isnan(n)) or worse_by > tol)
-    p, n_pairs = math.nan, 0
-    if b_ser is not None and n_ser is not None and det in b_ser.columns and det in n_ser.columns:
-        pair = pd.concat([b_ser[det].rename("b"), n_ser[det].rename("n")], axis=1).dropna()
-        n_pairs = len(pair)
-        p = wilcoxon_p(pair.n.to_numpy(), pair.b.to_numpy()) if n_pairs else math.nan
+    n_pairs = len(pair)
+    p = wilcoxon_p(changes(pair), np.zeros(n_pairs)) if n_pairs else math.nan
+    dropped = worse_by > tol and (gate == "delta" or p < alpha)
+    regression = gated and ((not math.isnan(b) and math.isnan(n)) or dropped)
     spread = max((sd for sd in (b_sd, n_sd) if not math.isnan(sd)), default=math.nan)
     verdict = _verdict(b, n, change, up, p, n_pairs, spread, alpha)
     return [ds, det, metric, agg, b, n, change, b_sd, n_sd, n_pairs, p, gated, regression, verdict]
@@ -211,55 +257,51 @@ def _verdict(b: float, n: float, change: float, up: bool, p: float, n_pairs: int
         return "undefined in the new run"
     if math.isnan(b):
         return "newly defined"
-    if abs(change) < 1e-12 and (math.isnan(p) or p == 1.0):
+    if change == 0 and (math.isnan(p) or p == 1.0):
         return "unchanged"
-    words = ["better" if (change > 0) == up else "worse"]
-    if n_pairs and 2.0 / 2**n_pairs > alpha:
+    words = ["better" if (change > 0) == up else "worse" if change else "same mean"]
+    if n_pairs and not can_reject(n_pairs, alpha):
         words.append(f"too few series ({n_pairs}) for the paired test")
     elif not math.isnan(p):
         beyond = "larger than" if p < alpha else "within"
-        words.append(f"{beyond} series-to-series noise (Wilcoxon p = {p:.2g}, {n_pairs} series)")
-    if not math.isnan(seed_sd):
-        words.append(f"{'within' if abs(change) <= seed_sd else 'beyond'} the seed spread (std {seed_sd:.3g})")
+        words.append(f"{beyond} series-to-series noise (Wilcoxon p = {p_text(p)}, {n_pairs} series)")
+    if seed_sd == 0:
+        words.append("the same on every seed")
+    elif not math.isnan(seed_sd):
+        words.append(f"{'within' if abs(change) <= seed_sd else 'beyond'} the seed spread (std {number(seed_sd)})")
     return "; ".join(words)
 
 
-def _num(v: float, sd: float = math.nan) -> str:
-    if math.isnan(v):
+def number(value: float, *, signed: bool = False) -> str:
+    """A value as the gate prints it: 4 significant digits, never an exponent, ``–`` for NaN.
+
+    Float rounding never reaches here (:func:`bench.compare_series.snap` made it 0), so a tiny value is a real one
+    (a fit of 44 µs) and is written out.
+
+    >>> number(0.32191), number(-0.0356, signed=True), number(0.0), number(123456.7), number(-4.4e-05, signed=True)
+    ('0.3219', '-0.0356', '0', '123457', '-0.000044')
+    >>> number(float("nan"))
+    '–'
+    """
+    if math.isnan(value):
         return "–"
-    return f"{v:.4g}" if math.isnan(sd) else f"{v:.4g} ± {sd:.2g}"
+    if value == 0:
+        return "0"
+    sign = "+" if signed else ""
+    if abs(value) >= 1e5:
+        return f"{value:{sign}.0f}"
+    if abs(value) >= 1e-4:
+        return f"{value:{sign}.4g}"
+    digits = 3 - math.floor(math.log10(abs(value)))  # 4 significant digits after the leading zeros
+    return f"{value:{sign}.{digits}f}".rstrip("0")
 
 
-def to_text(comparison: Comparison, *, markdown: bool = False) -> str:
-    """A summary line and a table (plain text or GitHub Markdown) with regressions marked."""
-    t = comparison.table
-    head = ["dataset", "detector", "metric", "base", "new", "change", "flag", "evidence"]
-    cells = [
-        [
-            r.dataset,
-            r.detector,
-            catalog.header(r.metric) + ("" if r.aggregate in ("mean", "corpus") else f" ({r.aggregate})"),
-            _num(r.base, r.base_seed_std),
-            _num(r.new, r.new_seed_std),
-            "–" if math.isnan(r.change) else f"{r.change:+.4g}",
-            "REGRESSION" if r.regression else "",
-            r.verdict,
-        ]
-        for r in t.itertuples(index=False)
-    ]
-    n_reg = int(comparison.table.regression.sum())
-    summary = (
-        f"{n_reg} regression(s)" if n_reg else "No regression"
-    ) + f": gated metrics {', '.join(comparison.gated) or 'none'}, tolerance {comparison.tolerance:g} (absolute)."
-    if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for c in cells:
-            c = [x.replace("|", "\\|") for x in c]
-            if c[6]:
-                c[6] = "**REGRESSION**"
-            lines.append("| " + " | ".join(c) + " |")
-    else:
-        widths = [max(len(str(x)) for x in col) for col in zip(head, *cells, strict=True)]
-        fmt = lambda row: "  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip()  # noqa: E731
-        lines = [fmt(head), "  ".join("-" * w for w in widths)] + [fmt(c) for c in cells]
-    return "\n".join([summary, *comparison.header, "", *lines, "", *comparison.notes]).rstrip() + "\n"
+def p_text(p: float) -> str:
+    """A p-value as printed: two significant digits, ``<0.001`` below that.
+
+    >>> p_text(0.04321), p_text(2e-9), p_text(float("nan"))
+    ('0.043', '<0.001', '–')
+    """
+    if math.isnan(p):
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.2g}"

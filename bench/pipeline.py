@@ -182,12 +182,25 @@ def evaluation_name(
 
 
 def with_post(config: RunConfig, chains: list[list[str]]) -> RunConfig:
-    """``config`` with, for every row, one more row per post-processing chain (``lstm`` -> ``lstm+likelihood``)."""
+    """``config`` with, for every row, one more row per post-processing chain (``lstm`` -> ``lstm+likelihood``).
+
+    A chain that would apply a post-processor twice to a row (``lstm+likelihood`` and ``--post likelihood``, or
+    ``--post likelihood+likelihood``) is refused (:class:`ParameterError`).
+    """
     extra = []
     for chain in chains:
         for name in chain:
             registry.get_postprocessor_class(name)  # unknown names fail with the list
         for row in config.rows:
+            names = [p.name for p in row.post] + list(chain)
+            again = next((n for i, n in enumerate(names) if n in names[:i]), None)
+            if again is not None:
+                raise ParameterError(
+                    f"--post {'+'.join(chain)}: row {row.alias!r} would get {again!r} twice "
+                    f"({row.alias}+{'+'.join(chain)}); a post-processor is applied once. --post adds the chain "
+                    "to every row of the run: choose one that no row has yet, or run the rows you want with "
+                    "DETECTOR+POST."
+                )
             post = row.post + tuple(PostSpec(n) for n in chain)
             extra.append(DetectorSpec(row.name, row.params, row.alias + "".join(f"+{n}" for n in chain), post))
     return replace(config, detectors=disambiguate(config.rows + tuple(extra)), baselines=False)

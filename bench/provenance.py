@@ -45,8 +45,25 @@ class Row:
     code_version: str
 
     def describe(self) -> str:
-        post = "".join(f"+{p.get('name')}{_canonical(p.get('params') or {})}" for p in self.post)
-        return f"{self.detector}{_canonical(dict(self.params))}{post}"
+        return f"{self.detector}{_canonical(dict(self.params))}{self._post()}"
+
+    def _post(self) -> str:
+        return "".join(f"+{p.get('name')}{_canonical(p.get('params') or {})}" for p in self.post)
+
+    def changes(self, other: Row) -> str:
+        """What differs from ``other``, parameter by parameter: ``window_size 100 vs 30``.
+
+        >>> Row("zscore", {"window_size": 100, "k": 3}, (), "v1").changes(Row("zscore", {"window_size": 30}, (), "v1"))
+        'window_size 100 vs 30, k 3 vs unset'
+        """
+        parts = [] if self.detector == other.detector else [f"detector {self.detector} vs {other.detector}"]
+        for key in dict.fromkeys([*self.params, *other.params]):
+            mine, theirs = (_shown(row.params, key) for row in (self, other))
+            if mine != theirs:
+                parts.append(f"{key} {mine} vs {theirs}")
+        if self._post() != other._post():
+            parts.append(f"post-processors {self._post() or 'none'} vs {other._post() or 'none'}")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,10 @@ class Provenance:
 
 def _canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, default=repr, separators=(",", ":"))
+
+
+def _shown(params: Mapping[str, Any], key: str) -> str:
+    return _canonical(params[key]) if key in params else "unset"
 
 
 def from_saved(
@@ -163,7 +184,7 @@ def differences(base: Provenance, new: Provenance, detectors: Iterable[str]) -> 
             if b is None or n is None:
                 continue
             if b.describe() != n.describe():
-                out.setdefault("params", []).append(f"row {d} {b.describe()} vs {n.describe()}")
+                out.setdefault("params", []).append(f"row {d}: {b.changes(n)}")
             if b.code_version != n.code_version:
                 out.setdefault("code", []).append(f"row {d} {b.code_version} vs {n.code_version}")
     return {c: out[c] for c in CATEGORIES if c in out}

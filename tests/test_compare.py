@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from bench.compare import compare, to_text
+from bench.compare import compare
+from bench.compare_text import to_text
 from bench.errors import DataError, ParameterError
 from bench.metrics import catalog
 from tests._frames import metric_frame, seeded
