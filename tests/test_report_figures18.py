@@ -121,7 +121,7 @@ def test_plot_format_png_pdf_keeps_both_and_the_page_shows_the_png(paper_run: Pa
 
 
 def test_column_figures_are_3_5_in_wide_with_text_of_7_pt_or_more(paper_run: Path) -> None:
-    pdfs = sorted(p for p in (paper_run / "report").glob("*.pdf") if not p.name.startswith("cd_"))
+    pdfs = sorted((paper_run / "report").glob("*.pdf"))
     assert len(pdfs) >= 4
     for pdf in pdfs:
         assert _page_width(pdf) == pytest.approx(COLUMN_PT, abs=0.01), pdf.name
@@ -199,3 +199,20 @@ def test_figure_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
         with pytest.raises(SystemExit) as exc:  # refused while parsing, before any task runs
             main(["run", "--detector", "zscore", *flags])
         assert exc.value.code == 2 and says in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("size", ["column", "page"])
+def test_the_cd_diagram_is_drawn_at_the_figure_width_with_text_of_7_pt_or_more(tmp_path: Path, size: str) -> None:
+    """Regression (issue 18): the CD diagram was 8 in wide with 9 pt text, so 3.9 pt in one column."""
+    import pandas as pd
+
+    from bench.report.stats import compare_ranks
+
+    rng = np.random.default_rng(0)
+    names = ["lstm+likelihood", "iforest", "zscore", "autoencoder", "mad"]
+    values = pd.DataFrame(rng.uniform(size=(30, 5)) + np.arange(5)[::-1] * 0.1, columns=names)
+    ranks = compare_ranks(values, metric="auc_pr")
+    pdf = runplots.plot_cd_diagram(ranks, tmp_path / "cd", fmt=FigureStyle(("pdf",), size))
+    assert _page_width(pdf) == pytest.approx(plots.SIZES[size] * 72, abs=0.01)
+    sizes = _font_sizes(pdf)
+    assert len(sizes) >= 10 and min(sizes) >= 7.0, sorted(set(sizes))

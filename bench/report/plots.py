@@ -286,7 +286,8 @@ def plot_series(
         ax.yaxis.get_offset_text().set_fontsize(pt)
         ax.margins(x=0)
     fig.align_ylabels(axes)
-    fig.suptitle(style.wrap(f"{series.dataset}: {series.name}", pt + 2), fontsize=pt + 2, x=0.01, ha="left")
+    # the name as the top panel's title, under the legend: a figure title sat on the legend (issue 18)
+    axes[0].set_title(style.wrap(f"{series.dataset}: {series.name}", pt + 2), fontsize=pt + 2, loc="left")
     _legend(fig, axes[0], bool(series.events), 0 < te < n, pt)
     last = axes[-1]
     last.set_xlabel("time" if series.timestamps is not None else "index", fontsize=pt + 1)

@@ -214,62 +214,69 @@ def plot_cd_diagram(
 ) -> Path:
     """Demšar's critical-difference diagram of ``result``, bars from ``test`` (see the module docstring).
 
-    Each bar is drawn with the SVG id (matplotlib ``gid``) ``cd-bar:`` + its members joined by ``|``.
+    Drawn at the width of ``fmt``'s size with its text sizes, like every report figure: the space for the
+    detector names comes from their length, the rank axis gets the rest. Each bar is drawn with the SVG id
+    (matplotlib ``gid``) ``cd-bar:`` + its members joined by ``|``.
     """
+    style = as_style(fmt)
+    pt = style.text_pt
     bars = cd_bars(result, test)
     ranks = result.avg_ranks
     k = len(ranks)
     half = (k + 1) // 2
     rows = max(half, k - half)
-    fig = new_figure(figsize=(8.0, 1.5 + 0.28 * (rows + len(bars))))
-    ax = fig.subplots()
     lo, hi = 1, max(k, 2)
-    top = 0.0
-    ax.plot([lo, hi], [top, top], color="black", lw=1)
-    for r in range(lo, hi + 1):
-        ax.plot([r, r], [top, top + 0.12], color="black", lw=1)
-        ax.text(r, top + 0.2, str(r), ha="center", va="bottom", fontsize=9)
+    labels = [f"{det} ({r:.2f})" for det, r in ranks.items()]
+    em = 0.55 * pt / 72  # inches per character, as FigureStyle.wrap assumes
+    margin = max(len(s) for s in labels) * em + 0.25  # inches either side of the axis, for the names
+    axis = max(style.width - 2 * margin, 0.35 * style.width)  # inches of rank axis
+    per_rank = axis / (hi - lo)  # inches per rank unit
+    x_lim = (lo - margin / per_rank, hi + margin / per_rank)
     if test == "nemenyi":  # the CD as a scale bar above the axis: only where the bars are drawn from it
-        ax.plot([lo, lo + result.cd], [top + 0.75, top + 0.75], color="black", lw=2, gid="cd-scale")
-        ax.text(lo + result.cd / 2, top + 0.85, f"CD = {result.cd:.2f}", ha="center", va="bottom", fontsize=9)
         legend = f"thick bars: average ranks less than the Nemenyi CD apart (alpha = {result.alpha:g})"
     else:
         legend = (
             f"thick bars: {TEST_NAMES[test]} cliques, no pair differs (Wilcoxon signed-rank, Holm-corrected, "
             f"alpha = {result.alpha:g}); no CD scale: the CD plays no part in them"
         )
-    bar_y = [-0.25 - 0.18 * i for i in range(len(bars))]
-    for y, (members, x0, x1) in zip(bar_y, bars, strict=True):
-        ax.plot([x0, x1], [y, y], color="black", lw=3.5, solid_capstyle="round", gid="cd-bar:" + "|".join(members))
-    base = (bar_y[-1] if bar_y else -0.1) - 0.35
-    for i, (det, r) in enumerate(ranks.items()):
-        left = i < half
-        j = i if left else k - 1 - i
-        y = base - 0.32 * j
-        x_text = lo - 0.25 if left else hi + 0.25
-        ax.plot([r, r, x_text], [top, y, y], color="0.25", lw=0.9)
-        ax.text(x_text - 0.05 if left else x_text + 0.05, y, f"{det} ({r:.2f})", ha="right" if left else "left",
-                va="center", fontsize=9)  # fmt: skip
-    ax.set_xlim(lo - 2.2, hi + 2.2)
-    bottom = base - 0.32 * (rows - 1) - 0.3
-    ax.set_ylim(bottom - 0.3, top + 1.2)
     if result.left_out:
-        legend += f"\nleft out of the ranks: {', '.join(result.left_out)} (sanity baselines)"
-    ax.text(
-        (lo + hi) / 2,
-        bottom - 0.15,
-        legend,
-        ha="center",
-        va="top",
-        fontsize=8,
-        color="0.3",
-    )
-    ax.axis("off")
+        legend += f". Left out of the ranks: {', '.join(result.left_out)} (sanity baselines)"
     p = result.friedman_pvalue
     friedman = "" if np.isnan(p) else f", Friedman p = {p:.2g}"
     direction = "" if result.higher_is_better else " (lower is better)"
-    ax.set_title(
-        f"{header(result.metric)}{direction}: average rank over {result.n_series} series (1 = best){friedman}",
-        fontsize=10,
+    title = style.wrap(
+        f"{header(result.metric)}{direction}: average rank over {result.n_series} series (1 = best){friedman}", pt + 1
     )
-    return save(fig, path, fmt)
+    legend = style.wrap(legend, pt)
+    # vertical layout in inches, 0 at the axis, downwards negative
+    line = 1.25 * pt / 72
+    top = (title.count("\n") + 1) * 1.3 * (pt + 1) / 72 + 0.1 + (3.2 if test == "nemenyi" else 1.6) * line
+    bar_y = [-0.6 * line - 0.55 * line * i for i in range(len(bars))]
+    base = (bar_y[-1] if bar_y else 0.0) - 0.9 * line
+    name_y = [base - 1.05 * line * j for j in range(rows)]
+    bottom = name_y[-1] - 0.6 * line - (legend.count("\n") + 1) * 1.3 * pt / 72 - 0.05
+    fig = new_figure(figsize=(style.width, top - bottom))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(*x_lim)
+    ax.set_ylim(bottom, top)
+    ax.axis("off")
+    ax.plot([lo, hi], [0, 0], color="black", lw=0.8)
+    for r in range(lo, hi + 1):
+        ax.plot([r, r], [0, 0.3 * line], color="black", lw=0.8)
+        ax.text(r, 0.4 * line, str(r), ha="center", va="bottom", fontsize=pt)
+    if test == "nemenyi":
+        y = 1.7 * line
+        ax.plot([lo, lo + result.cd], [y, y], color="black", lw=1.5, gid="cd-scale")
+        ax.text(lo + result.cd / 2, y + 0.15 * line, f"CD = {result.cd:.2f}", ha="center", va="bottom", fontsize=pt)
+    for y, (members, x0, x1) in zip(bar_y, bars, strict=True):
+        ax.plot([x0, x1], [y, y], color="black", lw=3, solid_capstyle="round", gid="cd-bar:" + "|".join(members))
+    for i, (r, text) in enumerate(zip(ranks.to_numpy(), labels, strict=True)):
+        left = i < half
+        y = name_y[i if left else k - 1 - i]
+        x_text = lo - 0.1 / per_rank if left else hi + 0.1 / per_rank
+        ax.plot([r, r, x_text], [0, y, y], color="0.25", lw=0.7)
+        ax.text(x_text - 0.05 / per_rank if left else x_text + 0.05 / per_rank, y, text,
+                ha="right" if left else "left", va="center", fontsize=pt)  # fmt: skip
+    ax.text(sum(x_lim) / 2, name_y[-1] - 0.6 * line, legend, ha="center", va="top", fontsize=pt, color="0.3")
+    ax.text(sum(x_lim) / 2, top - 0.05, title, ha="center", va="top", fontsize=pt + 1)
+    return save(fig, path, style, tight=False)
