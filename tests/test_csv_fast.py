@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from bench.datasets import csv_columns
+from bench.datasets import csv_columns, csv_fast
 from bench.datasets.csv import load
 from bench.datasets.csv_columns import ReadOptions
 from bench.errors import DataError
@@ -141,10 +141,14 @@ def _write(folder: Path, text: str | bytes, gz: bool = False) -> Path:
     return path
 
 
+# a file is checked a block at a time: tiny blocks split \r\n pairs, UTF-8 characters and lines between blocks
+BLOCKS = st.sampled_from([csv_fast.BLOCK, 1, 2, 3, 7, 64])
+
+
 @SETTINGS
-@given(spec=plain_files())
-def test_fast_path_reads_well_formed_files_as_the_line_by_line_reader(spec: dict[str, Any]) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+@given(spec=plain_files(), block=BLOCKS)
+def test_fast_path_reads_well_formed_files_as_the_line_by_line_reader(spec: dict[str, Any], block: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.object(csv_fast, "BLOCK", block):
         path = _write(Path(tmp), _text(spec), spec["gz"])
         taken = _takes_fast_path(path)
         event(f"fast path taken: {taken}")
@@ -218,11 +222,11 @@ def damaged_files(draw: st.DrawFn) -> tuple[bytes, bool]:
 
 
 @SETTINGS
-@given(damaged=damaged_files(), strict=st.booleans())
+@given(damaged=damaged_files(), strict=st.booleans(), block=BLOCKS)
 def test_a_damaged_file_gives_the_line_by_line_readers_repairs_and_errors(
-    damaged: tuple[bytes, bool], strict: bool
+    damaged: tuple[bytes, bool], strict: bool, block: int
 ) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.object(csv_fast, "BLOCK", block):
         path = _write(Path(tmp), *damaged)
         fast, slow = _both(path, strict=strict)
         event(f"outcome: {fast[0]}")
@@ -262,9 +266,11 @@ def test_a_damaged_file_gives_the_line_by_line_readers_repairs_and_errors(
         "value\n" + "1\n" * 5 + "9" * 140_000 + "\n",  # a line longer than the csv module's field limit
     ],
 )
-def test_a_problem_falls_back_and_keeps_the_line_by_line_message(tmp_path: Path, text: str) -> None:
+@pytest.mark.parametrize("block", [csv_fast.BLOCK, 2])
+def test_a_problem_falls_back_and_keeps_the_line_by_line_message(tmp_path: Path, text: str, block: int) -> None:
     path = _write(tmp_path, text)
-    assert not _takes_fast_path(path)
+    with mock.patch.object(csv_fast, "BLOCK", block):
+        assert not _takes_fast_path(path)
     fast, slow = _both(path)
     assert fast == slow
 

@@ -158,19 +158,17 @@ def _read_fast(file: Path, opts: ReadOptions, with_labels: bool) -> _Read | None
         if not names:
             return None
         ignored = [h for h in plain.header if h not in taken and h not in names]
-        parse_label = label_col if with_labels else None
-        columns = csv_fast.read_columns(plain, numbers=names, texts=[ts_col] if ts_col else [], labels=parse_label)
+        parsed = csv_fast.read_columns(
+            plain, numbers=names, timestamps=ts_col, labels=label_col if with_labels else None
+        )
         sep = plain.sep
-        del plain  # the file's bytes
-        values = [csv_fast.numbers(columns.pop(c)) for c in names]
-        matrix = values[0][:, None] if len(values) == 1 else np.column_stack(values)
-        del values
-        ts = csv_fast.timestamps(columns.pop(ts_col)) if ts_col else None
-        label_values = csv_fast.labels(columns.pop(parse_label)) if parse_label else None
     except (csv_fast.Fallback, DataError):
         return None
-    lines = np.arange(2, len(matrix) + 2, dtype=np.int64)  # no blank line: data row i is line i + 2
-    return _Read(ts_col, label_col, names, ignored, ".", sep, False, matrix, ts, [], lines, label_values)
+    n = len(parsed.values)
+    lines = np.arange(2, n + 2, dtype=np.int64)  # no blank line: data row i is line i + 2
+    return _Read(
+        ts_col, label_col, names, ignored, ".", sep, False, parsed.values, parsed.timestamps, [], lines, parsed.labels
+    )
 
 
 def _read_slow(file: Path, opts: ReadOptions, repairs: Repairs) -> _Read:

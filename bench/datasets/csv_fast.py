@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -42,41 +44,43 @@ class Fallback(Exception):
     """The fast path cannot vouch for this file; read it line by line."""
 
 
+BLOCK = 1 << 20
+"""Bytes read at a time while a file is checked."""
+PARSE_BLOCK = 1 << 18
+"""Bytes pyarrow parses at a time. Its streaming reader's memory grows with the block (about 70 MB at
+1 MiB, 40 MB at 256 KiB, on a 10^6-row file) and its speed shrinks below that."""
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 @dataclass
 class PlainFile:
-    """A file's bytes, separator and header, checked to hold nothing the line-by-line reader would treat specially."""
+    """A file checked to hold nothing the line-by-line reader would treat specially, its separator and header.
+
+    ``data`` holds a ``.csv.gz`` file's text (decompressed once); a plain file
+    is read from ``path`` again, a block at a time, so its text is never all
+    in memory.
+    """
 
     path: Path
-    data: bytes
+    data: bytes | None
     sep: str
     header: list[str]
 
 
 def open_plain(path: Path, *, sep: str = "auto", encoding: str = "utf-8") -> PlainFile:
-    """Read ``path`` (``.csv`` or ``.csv.gz``) and check it is plain; :class:`Fallback` when it is not."""
+    """Check ``path`` (``.csv`` or ``.csv.gz``) is plain and read its header; :class:`Fallback` when it is not."""
     if codecs.lookup(encoding).name != "utf-8":
         raise Fallback("not UTF-8")
+    data = None
     try:
-        data = path.read_bytes()
         if path.name.lower().endswith(".gz"):
-            data = gzip.decompress(data)
+            data = gzip.decompress(path.read_bytes())
+            first = _check(io.BytesIO(data))
+        else:
+            with path.open("rb") as stream:
+                first = _check(stream)
     except (OSError, EOFError, zlib.error):
         raise Fallback("unreadable") from None
-    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise Fallback("byte-order mark")
-    if b'"' in data or b"\0" in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
-        raise Fallback("quotes, NUL bytes or bare carriage returns")
-    if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise Fallback("not valid UTF-8") from None
-    if _has_long_line(data):
-        raise Fallback("a line longer than the csv module's field limit")
-    first_end = data.find(b"\n")
-    if first_end < 0:
-        raise Fallback("no data row")
-    first = data[:first_end].rstrip(b"\r").decode("utf-8")
     if not first.strip() or len(first.splitlines()) != 1:
         raise Fallback("blank first line, or a character str.splitlines() breaks at")
     if sep == "auto":
@@ -87,6 +91,53 @@ def open_plain(path: Path, *, sep: str = "auto", encoding: str = "utf-8") -> Pla
     if not all(header) or len(set(header)) != len(header) or all(_is_number(c) for c in header):
         raise Fallback("an empty, repeated or numeric column name")
     return PlainFile(path, data, sep, header)
+
+
+def _check(stream: BinaryIO) -> str:
+    """The first line of ``stream``, after reading all of it a block at a time; :class:`Fallback` for a
+    byte-order mark, a quote, a NUL byte, a bare ``\\r``, invalid UTF-8 or a line over :data:`FIELD_LIMIT`."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    head, first = b"", None
+    run = 0  # bytes since the last newline
+    cr_open = False  # the last block ended with \r: the next must start with \n
+    block = stream.read(BLOCK)
+    if block.startswith(_BOMS):
+        raise Fallback("byte-order mark")
+    while block:
+        if b'"' in block or b"\0" in block or (cr_open and not block.startswith(b"\n")):
+            raise Fallback("quotes, NUL bytes or bare carriage returns")
+        crs = block.count(b"\r")
+        cr_open = block.endswith(b"\r")
+        if crs and crs != block.count(b"\r\n") + cr_open:
+            raise Fallback("bare carriage returns")
+        if not block.isascii() or decoder.getstate()[0]:
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                raise Fallback("not valid UTF-8") from None
+        start, end = block.find(b"\n"), block.rfind(b"\n")
+        if first is None:
+            head += block if start < 0 else block[:start]
+            if start >= 0:
+                first = head.rstrip(b"\r").decode("utf-8")
+        if start < 0:
+            run += len(block)
+        elif run + start > FIELD_LIMIT or _has_long_line(block):
+            raise Fallback("a line longer than the csv module's field limit")
+        else:
+            run = len(block) - end - 1
+        if run > FIELD_LIMIT:
+            raise Fallback("a line longer than the csv module's field limit")
+        block = stream.read(BLOCK)
+    if cr_open:
+        raise Fallback("a bare carriage return at the end")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise Fallback("not valid UTF-8") from None
+    if first is None:
+        raise Fallback("no data row")
+    return first
 
 
 def _has_long_line(data: bytes) -> bool:
@@ -103,28 +154,38 @@ def _is_number(cell: str) -> bool:
     return re.fullmatch(NUMBER, cell) is not None
 
 
-def read_columns(
-    plain: PlainFile, *, numbers: list[str], texts: list[str], labels: str | None = None
-) -> dict[str, pa.ChunkedArray]:
-    """The named columns: ``numbers`` as float64, ``texts`` as strings, ``labels`` dictionary-encoded.
+@dataclass
+class Columns:
+    """The cells the loader needs, parsed: ``values`` ``(n, d)``, ``timestamps`` and ``labels`` when asked for."""
 
-    :class:`Fallback` for no data row, a row whose field count differs from
-    the header's, or a number cell pyarrow cannot read. Each line after the
-    header is one row (no quotes, no bare ``\\r``, blank lines not skipped: one
-    is a row of too few fields, or an empty number cell), so data row ``i`` is
-    line ``i + 2``.
+    values: NDArray[np.float64]
+    timestamps: NDArray[np.datetime64] | None
+    labels: NDArray[np.int8] | None
+
+
+def read_columns(plain: PlainFile, *, numbers: list[str], timestamps: str | None, labels: str | None) -> Columns:
+    """The named columns parsed, a block of rows at a time (so only one block's text is held at once).
+
+    ``numbers`` are float64 (:func:`numbers_of`), ``timestamps`` naive ISO 8601
+    (:func:`timestamps_of`), ``labels`` 0/1 (:func:`labels_of`). :class:`Fallback`
+    for no data row, a row whose field count differs from the header's, or any
+    cell those functions refuse. Each line after the header is one row (no
+    quotes, no bare ``\\r``, blank lines not skipped: one is a row of too few
+    fields, or an empty number cell), so data row ``i`` is line ``i + 2``.
     """
-    wanted = [*numbers, *texts, *([labels] if labels else [])]
-    if any(c not in plain.header for c in wanted) or len(set(wanted)) != len(wanted):
-        raise Fallback("unknown or repeated column")
+    wanted = [*numbers, *([timestamps] if timestamps else []), *([labels] if labels else [])]
+    if not numbers or any(c not in plain.header for c in wanted) or len(set(wanted)) != len(wanted):
+        raise Fallback("no value column, or an unknown or repeated column")
     types: dict[str, pa.DataType] = {c: pa.float64() for c in numbers}
-    types.update({c: pa.string() for c in texts})
+    if timestamps:
+        types[timestamps] = pa.string()
     if labels:
         types[labels] = pa.dictionary(pa.int32(), pa.string())
+    values, stamps, flags = [], [], []
     try:
-        table = pa_csv.read_csv(
-            pa.BufferReader(plain.data),
-            read_options=pa_csv.ReadOptions(column_names=plain.header, skip_rows=1),
+        reader = pa_csv.open_csv(
+            pa.BufferReader(plain.data) if plain.data is not None else pa.OSFile(str(plain.path)),
+            read_options=pa_csv.ReadOptions(column_names=plain.header, skip_rows=1, block_size=PARSE_BLOCK),
             parse_options=pa_csv.ParseOptions(
                 delimiter=plain.sep,
                 quote_char=False,
@@ -142,34 +203,41 @@ def read_columns(
                 check_utf8=True,
             ),
         )
+        for batch in reader:
+            values.append(np.column_stack([numbers_of(batch.column(c)) for c in numbers]))
+            if timestamps:
+                stamps.append(timestamps_of(batch.column(timestamps)))
+            if labels:
+                flags.append(labels_of(batch.column(labels)))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         raise Fallback("pyarrow could not read the file as plain CSV") from None
-    if table.num_rows == 0:
+    if not values or not sum(len(v) for v in values):
         raise Fallback("no data row")
-    return {c: table.column(c) for c in wanted}
+    return Columns(
+        np.concatenate(values),
+        np.concatenate(stamps) if timestamps else None,
+        np.concatenate(flags) if labels else None,
+    )
 
 
-def numbers(column: pa.ChunkedArray) -> NDArray[np.float64]:
+def numbers_of(column: pa.Array) -> NDArray[np.float64]:
     """A float64 column as numpy; :class:`Fallback` for a NaN or infinite cell (``nan``, ``inf``, ``1e400``)."""
-    out = column.to_numpy()
+    out = column.to_numpy(zero_copy_only=False)
     if not np.isfinite(out).all():
         raise Fallback("a missing or non-finite number")
     return out
 
 
-def labels(column: pa.ChunkedArray) -> NDArray[np.int8]:
+def labels_of(column: pa.DictionaryArray) -> NDArray[np.int8]:
     """A dictionary-encoded label column as int8 0/1; :class:`Fallback` for any other cell."""
-    parts = []
-    for chunk in column.chunks:
-        lut = np.array([_LABELS.get(str(v).lower(), -1) for v in chunk.dictionary.to_pylist()], dtype=np.int8)
-        parts.append(lut[chunk.indices.to_numpy()] if lut.size else np.zeros(0, dtype=np.int8))
-    out = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int8)
+    lut = np.array([_LABELS.get(v.lower(), -1) for v in column.dictionary.to_pylist()] or [0], dtype=np.int8)
+    out = lut[column.indices.to_numpy(zero_copy_only=False)]
     if (out < 0).any():
         raise Fallback("a label other than 0/1")
     return out
 
 
-def timestamps(column: pa.ChunkedArray) -> NDArray[np.datetime64]:
+def timestamps_of(column: pa.StringArray) -> NDArray[np.datetime64]:
     """Naive ISO 8601 timestamp cells (:data:`ISO_NAIVE`) as ``datetime64[ns]``; :class:`Fallback` for others."""
     if not _fixed_width_iso(column) and not pc.all(pc.match_substring_regex(column, ISO_NAIVE)).as_py():
         raise Fallback("timestamps other than naive ISO 8601")
@@ -177,7 +245,7 @@ def timestamps(column: pa.ChunkedArray) -> NDArray[np.datetime64]:
         parsed = pc.cast(column, pa.timestamp("ns"))
     except pa.ArrowInvalid:
         raise Fallback("a date that does not exist") from None
-    return parsed.to_numpy().astype("datetime64[ns]")
+    return parsed.to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False)
 
 
 _ISO_SHAPE = "dddd-dd-ddTdd:dd:dd.ddddddddd"
@@ -188,28 +256,21 @@ _SPAN = np.array([9 if k == "d" else ord("T") - ord(" ") if k == "T" else 0 for 
 _DATE_TIME = np.array([ord(" "), ord("T")], dtype=np.uint8)
 
 
-def _fixed_width_iso(column: pa.ChunkedArray) -> bool:
+def _fixed_width_iso(column: pa.StringArray) -> bool:
     """Whether every cell has one width and matches :data:`ISO_NAIVE`, checked as a byte matrix (cells by position).
 
     The quick check for the common case (``2014-04-01 00:00:00`` in every
     row); False sends the cells to the regular expression.
     """
     width = pc.min_max(pc.binary_length(column)).as_py()
-    if width["min"] != width["max"] or width["min"] not in (10, 16, 19, *range(21, 30)):
-        return False
+    if len(column) == 0 or width["min"] != width["max"] or width["min"] not in (10, 16, 19, *range(21, 30)):
+        return len(column) == 0
     w = int(width["min"])
-    for chunk in column.chunks:
-        if len(chunk) == 0:
-            continue
-        start = chunk.offset * 4
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32, count=2, offset=start)
-        end = int(offsets[0]) + w * len(chunk)
-        cells = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[int(offsets[0]) : end].reshape(-1, w)
-        if not ((cells - _LOW[:w]) <= _SPAN[:w]).all():
-            return False
-        if w > 10 and not np.isin(cells[:, 10], _DATE_TIME).all():
-            return False
-        year = (cells[:, :4] - ord("0")).astype(np.int32) @ np.array([1000, 100, 10, 1], dtype=np.int32)
-        if year.min() < 1678 or year.max() > 2261:
-            return False
-    return True
+    first = int(np.frombuffer(column.buffers()[1], dtype=np.int32, count=1, offset=column.offset * 4)[0])
+    cells = np.frombuffer(column.buffers()[2], dtype=np.uint8)[first : first + w * len(column)].reshape(-1, w)
+    if not ((cells - _LOW[:w]) <= _SPAN[:w]).all():
+        return False
+    if w > 10 and not np.isin(cells[:, 10], _DATE_TIME).all():
+        return False
+    year = (cells[:, :4] - ord("0")).astype(np.int32) @ np.array([1000, 100, 10, 1], dtype=np.int32)
+    return bool(1678 <= year.min() and year.max() <= 2261)
