@@ -28,12 +28,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from numpy.typing import NDArray
 
-from bench.datasets.csv_table import NUMBER, detect_separator
+from bench.datasets.csv_table import LABEL_CELLS, NUMBER, detect_separator
 
 FIELD_LIMIT = 131072
 """The longest field Python's ``csv`` module reads (its default ``field_size_limit``); longer lines fall back."""
 
-_LABELS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
 _YEAR = r"(?:167[89]|16[89]\d|1[7-9]\d\d|20\d\d|21\d\d|22[0-5]\d|226[01])"
 ISO_NAIVE = rf"^{_YEAR}-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d(?:\.\d{{1,9}})?)?)?$"
 """The timestamps read here (RE2 syntax): naive ISO 8601 dates and times of the years 1678 to 2261,
@@ -230,7 +229,7 @@ def numbers_of(column: pa.Array) -> NDArray[np.float64]:
 
 def labels_of(column: pa.DictionaryArray) -> NDArray[np.int8]:
     """A dictionary-encoded label column as int8 0/1; :class:`Fallback` for any other cell."""
-    lut = np.array([_LABELS.get(v.lower(), -1) for v in column.dictionary.to_pylist()] or [0], dtype=np.int8)
+    lut = np.array([LABEL_CELLS.get(v.lower(), -1) for v in column.dictionary.to_pylist()] or [0], dtype=np.int8)
     out = lut[column.indices.to_numpy(zero_copy_only=False)]
     if (out < 0).any():
         raise Fallback("a label other than 0/1")
