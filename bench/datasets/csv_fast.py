@@ -105,9 +105,8 @@ def _check(stream: BinaryIO) -> str:
     while block:
         if b'"' in block or b"\0" in block or (cr_open and not block.startswith(b"\n")):
             raise Fallback("quotes, NUL bytes or bare carriage returns")
-        crs = block.count(b"\r")
         cr_open = block.endswith(b"\r")
-        if crs and crs != block.count(b"\r\n") + cr_open:
+        if b"\r" in block and block.count(b"\r") != block.count(b"\r\n") + cr_open:
             raise Fallback("bare carriage returns")
         if not block.isascii() or decoder.getstate()[0]:
             try:
@@ -252,7 +251,8 @@ _ISO_SHAPE = "dddd-dd-ddTdd:dd:dd.ddddddddd"
 _LOW = np.array([ord("0" if k == "d" else " " if k == "T" else k) for k in _ISO_SHAPE], dtype=np.uint8)
 _SPAN = np.array([9 if k == "d" else ord("T") - ord(" ") if k == "T" else 0 for k in _ISO_SHAPE], dtype=np.uint8)
 """Each position's allowed bytes as ``_LOW`` to ``_LOW + _SPAN`` (uint8 arithmetic wraps what lies below round)."""
-_DATE_TIME = np.array([ord(" "), ord("T")], dtype=np.uint8)
+_YEARS = (int.from_bytes(b"1678", "big"), int.from_bytes(b"2261", "big"))
+"""The years of :data:`ISO_NAIVE` as big-endian four-byte integers of their digits."""
 
 
 def _fixed_width_iso(column: pa.StringArray) -> bool:
@@ -269,7 +269,7 @@ def _fixed_width_iso(column: pa.StringArray) -> bool:
     cells = np.frombuffer(column.buffers()[2], dtype=np.uint8)[first : first + w * len(column)].reshape(-1, w)
     if not ((cells - _LOW[:w]) <= _SPAN[:w]).all():
         return False
-    if w > 10 and not np.isin(cells[:, 10], _DATE_TIME).all():
+    if w > 10 and not ((cells[:, 10] == ord(" ")) | (cells[:, 10] == ord("T"))).all():
         return False
-    year = (cells[:, :4] - ord("0")).astype(np.int32) @ np.array([1000, 100, 10, 1], dtype=np.int32)
-    return bool(1678 <= year.min() and year.max() <= 2261)
+    year = np.ascontiguousarray(cells[:, :4]).view(">u4")  # four digits: as text, in numeric order
+    return bool(_YEARS[0] <= year.min() and year.max() <= _YEARS[1])
