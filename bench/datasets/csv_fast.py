@@ -99,7 +99,7 @@ def _check(stream: BinaryIO) -> str:
     head, first = b"", None
     run = 0  # bytes since the last newline
     cr_open = False  # the last block ended with \r: the next must start with \n
-    block = stream.read(BLOCK)
+    block = stream.read(max(BLOCK, 4))  # the longest byte-order mark is in the first block
     if block.startswith(_BOMS):
         raise Fallback("byte-order mark")
     while block:
