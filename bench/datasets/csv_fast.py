@@ -181,34 +181,38 @@ def read_columns(plain: PlainFile, *, numbers: list[str], timestamps: str | None
         types[labels] = pa.dictionary(pa.int32(), pa.string())
     values, stamps, flags = [], [], []
     try:
-        reader = pa_csv.open_csv(
-            pa.BufferReader(plain.data) if plain.data is not None else pa.OSFile(str(plain.path)),
-            read_options=pa_csv.ReadOptions(column_names=plain.header, skip_rows=1, block_size=PARSE_BLOCK),
-            parse_options=pa_csv.ParseOptions(
-                delimiter=plain.sep,
-                quote_char=False,
-                double_quote=False,
-                escape_char=False,
-                newlines_in_values=False,
-                ignore_empty_lines=False,
-            ),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=types,
-                include_columns=wanted,
-                null_values=[],
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                check_utf8=True,
-            ),
-        )
-        for batch in reader:
-            values.append(np.column_stack([numbers_of(batch.column(c)) for c in numbers]))
-            if timestamps:
-                stamps.append(timestamps_of(batch.column(timestamps)))
-            if labels:
-                flags.append(labels_of(batch.column(labels)))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        with pa.BufferReader(plain.data) if plain.data is not None else pa.OSFile(str(plain.path)) as source:
+            reader = pa_csv.open_csv(
+                source,
+                read_options=pa_csv.ReadOptions(column_names=plain.header, skip_rows=1, block_size=PARSE_BLOCK),
+                parse_options=pa_csv.ParseOptions(
+                    delimiter=plain.sep,
+                    quote_char=False,
+                    double_quote=False,
+                    escape_char=False,
+                    newlines_in_values=False,
+                    ignore_empty_lines=False,
+                ),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types=types,
+                    include_columns=wanted,
+                    null_values=[],
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                    check_utf8=True,
+                ),
+            )
+            for batch in reader:
+                values.append(np.column_stack([numbers_of(batch.column(c)) for c in numbers]))
+                if timestamps:
+                    stamps.append(timestamps_of(batch.column(timestamps)))
+                if labels:
+                    flags.append(labels_of(batch.column(labels)))
+            del reader
+    except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
         raise Fallback("pyarrow could not read the file as plain CSV") from None
+    finally:
+        pa.default_memory_pool().release_unused()  # the parser's blocks, which the allocator would keep
     if not values or not sum(len(v) for v in values):
         raise Fallback("no data row")
     return Columns(
