@@ -256,7 +256,10 @@ def test_a_damaged_file_gives_the_line_by_line_readers_repairs_and_errors(
         "timestamp,value\n1600-01-01,1\n1600-01-02,2\n",  # outside the nanosecond range
         # the first nanosecond timestamp, which pyarrow reads and the line-by-line reader refuses
         "timestamp,value\n1677-09-21 00:12:43.145224192,1\n1677-09-22 00:00:00.000000000,2\n",
-        "timestamp,value\n2020-01-01T00,1\n2020-01-01T01,2\n2020-01-01T02,2\n",  # hours only
+        "timestamp,value\n2262-04-11 23:47:16.854775807,1\n",  # pandas' Timestamp.max, refused
+        "timestamp,value\n2020-01-01 00:00:00.1234567891,1\n2020-01-02,1\n2020-01-03,1\n",  # 10 digits
+        "timestamp,value\n2020-01-01 1:00,1\n2020-01-02 1:00,1\n2020-01-03 1:00,1\n",  # a 1-digit hour
+        "timestamp,value\n20200101,1\n20200102,1\n20200103,1\n",  # basic format (numbers: Unix seconds)
         "timestamp,value\n2020-01-01,1\n\n2020-01-02,2\n2020-01-03,2\n",  # blank line
         "timestamp,value\n2020-01-01,1\r2020-01-02,2\r2020-01-03,2\r",  # old Mac line endings
         "timestamp,value\n",  # header only
@@ -273,6 +276,21 @@ def test_a_problem_falls_back_and_keeps_the_line_by_line_message(tmp_path: Path,
         assert not _takes_fast_path(path)
     fast, slow = _both(path)
     assert fast == slow
+
+
+@pytest.mark.parametrize(
+    "stamps",
+    [
+        ["2020-01-01T00", "2020-01-01 01", "2020-01-01T02:30"],  # hours only, minutes
+        ["2020-01-01", "2020-01-01 00:00:00.5", "2020-01-01T00:00:00.123456789"],  # mixed widths, fractions
+        ["2262-04-11 23:47:16.854775806", "2262-04-11 23:47:16.854775806"],  # near the end of the range
+    ],
+)
+def test_timestamp_forms_pyarrow_reads_are_read_alike(tmp_path: Path, stamps: list[str]) -> None:
+    path = _write(tmp_path, "timestamp,value\n" + "".join(f"{t},{i}\n" for i, t in enumerate(stamps * 2)))
+    fast, slow = _both(path, train_end=1)
+    assert fast == slow
+    assert _takes_fast_path(path) == (not stamps[0].startswith("2262"))  # the last but one ns falls back too
 
 
 def test_repairs_after_reading_are_the_same_on_both_paths(tmp_path: Path) -> None:

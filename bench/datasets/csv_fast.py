@@ -5,10 +5,11 @@ only files the line-by-line reader (:mod:`bench.datasets.csv_table`) would
 read without a repair or an error, and gives the same values bit for bit:
 UTF-8 without a byte-order mark, no quote character, no NUL byte, no bare
 ``\\r``, no blank line, a header of distinct non-empty names, value cells that
-are finite numbers, ``0``/``1`` style labels, naive ISO 8601 timestamps in
-1678-2261. Anything else raises :class:`Fallback`, and the caller reads the
-file line by line, so every repair and every error message is the
-line-by-line reader's.
+are finite numbers, ``0``/``1`` style labels, timestamps that pyarrow's ISO
+8601 parser reads as naive (``2024-01-31 13:45:00``, ``T``, fractions to the
+nanosecond; it refuses offsets, and every form pandas would read differently).
+Anything else raises :class:`Fallback`, and the caller reads the file line by
+line, so every repair and every error message is the line-by-line reader's.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from numpy.typing import NDArray
 
@@ -33,10 +33,8 @@ from bench.datasets.csv_table import LABEL_CELLS, NUMBER, detect_separator
 FIELD_LIMIT = 131072
 """The longest field Python's ``csv`` module reads (its default ``field_size_limit``); longer lines fall back."""
 
-_YEAR = r"(?:167[89]|16[89]\d|1[7-9]\d\d|20\d\d|21\d\d|22[0-5]\d|226[01])"
-ISO_NAIVE = rf"^{_YEAR}-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d(?:\.\d{{1,9}})?)?)?$"
-"""The timestamps read here (RE2 syntax): naive ISO 8601 dates and times of the years 1678 to 2261,
-which pandas' ISO 8601 parser and pyarrow's read alike (others fall back)."""
+_NS_MIN, _NS_MAX = np.iinfo(np.int64).min + 1, np.iinfo(np.int64).max - 1
+"""Timestamps (ns) at or beyond these fall back: ``csv_time`` refuses pandas' Timestamp.min and .max."""
 
 
 class Fallback(Exception):
@@ -176,7 +174,7 @@ def read_columns(plain: PlainFile, *, numbers: list[str], timestamps: str | None
         raise Fallback("no value column, or an unknown or repeated column")
     types: dict[str, pa.DataType] = {c: pa.float64() for c in numbers}
     if timestamps:
-        types[timestamps] = pa.string()
+        types[timestamps] = pa.timestamp("ns")  # pyarrow's ISO 8601 parser: no offsets, nothing pandas reads otherwise
     if labels:
         types[labels] = pa.dictionary(pa.int32(), pa.string())
     values, stamps, flags = [], [], []
@@ -239,41 +237,11 @@ def labels_of(column: pa.DictionaryArray) -> NDArray[np.int8]:
     return out
 
 
-def timestamps_of(column: pa.StringArray) -> NDArray[np.datetime64]:
-    """Naive ISO 8601 timestamp cells (:data:`ISO_NAIVE`) as ``datetime64[ns]``; :class:`Fallback` for others."""
-    if not _fixed_width_iso(column) and not pc.all(pc.match_substring_regex(column, ISO_NAIVE)).as_py():
-        raise Fallback("timestamps other than naive ISO 8601")
-    try:
-        parsed = pc.cast(column, pa.timestamp("ns"))
-    except pa.ArrowInvalid:
-        raise Fallback("a date that does not exist") from None
-    return parsed.to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False)
-
-
-_ISO_SHAPE = "dddd-dd-ddTdd:dd:dd.ddddddddd"
-"""Where :data:`ISO_NAIVE` has digits (``d``), the date-time separator (``T``: ``T`` or space) and literals."""
-_LOW = np.array([ord("0" if k == "d" else " " if k == "T" else k) for k in _ISO_SHAPE], dtype=np.uint8)
-_SPAN = np.array([9 if k == "d" else ord("T") - ord(" ") if k == "T" else 0 for k in _ISO_SHAPE], dtype=np.uint8)
-"""Each position's allowed bytes as ``_LOW`` to ``_LOW + _SPAN`` (uint8 arithmetic wraps what lies below round)."""
-_YEARS = (int.from_bytes(b"1678", "big"), int.from_bytes(b"2261", "big"))
-"""The years of :data:`ISO_NAIVE` as big-endian four-byte integers of their digits."""
-
-
-def _fixed_width_iso(column: pa.StringArray) -> bool:
-    """Whether every cell has one width and matches :data:`ISO_NAIVE`, checked as a byte matrix (cells by position).
-
-    The quick check for the common case (``2014-04-01 00:00:00`` in every
-    row); False sends the cells to the regular expression.
-    """
-    width = pc.min_max(pc.binary_length(column)).as_py()
-    if len(column) == 0 or width["min"] != width["max"] or width["min"] not in (10, 16, 19, *range(21, 30)):
-        return len(column) == 0
-    w = int(width["min"])
-    first = int(np.frombuffer(column.buffers()[1], dtype=np.int32, count=1, offset=column.offset * 4)[0])
-    cells = np.frombuffer(column.buffers()[2], dtype=np.uint8)[first : first + w * len(column)].reshape(-1, w)
-    if not ((cells - _LOW[:w]) <= _SPAN[:w]).all():
-        return False
-    if w > 10 and not ((cells[:, 10] == ord(" ")) | (cells[:, 10] == ord("T"))).all():
-        return False
-    year = np.ascontiguousarray(cells[:, :4]).view(">u4")  # four digits: as text, in numeric order
-    return bool(_YEARS[0] <= year.min() and year.max() <= _YEARS[1])
+def timestamps_of(column: pa.TimestampArray) -> NDArray[np.datetime64]:
+    """A timestamp column pyarrow parsed (naive ISO 8601) as ``datetime64[ns]``; :class:`Fallback` for the
+    two instants at the ends of the nanosecond range, which the line-by-line reader refuses."""
+    out = column.to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False)
+    ns = out.view(np.int64)
+    if ns.size and (ns.min() <= _NS_MIN or ns.max() >= _NS_MAX):
+        raise Fallback("a timestamp at the end of the nanosecond range")
+    return out
