@@ -220,7 +220,8 @@ def parse_numbers(table: Table, column: str, decimal: str) -> NDArray[np.float64
     return out
 
 
-_LABELS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
+LABEL_CELLS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
+"""Label cells (any case) and their labels; any other cell in a label column is an error."""
 
 
 def parse_labels(table: Table, column: str) -> NDArray[np.int8]:
@@ -228,7 +229,7 @@ def parse_labels(table: Table, column: str) -> NDArray[np.int8]:
     cells = table.columns[column]
     out = np.zeros(len(cells), dtype=np.int8)
     for i, cell in enumerate(cells):
-        value = _LABELS.get(cell.lower())
+        value = LABEL_CELLS.get(cell.lower())
         if value is None:
             what = "is empty" if cell.lower() in MISSING_TOKENS else f"is {cell!r}"
             raise DataError(
