@@ -183,3 +183,32 @@ def test_range_fraction_must_be_a_positive_number_or_none(bad: object) -> None:
     x, _ = sine_with_spikes()
     with pytest.raises(ParameterError, match="range_fraction must be a number > 0 or None"):
         LSTMDetector(**SMALL, range_fraction=bad).fit(x[:300])
+
+
+def test_the_direct_fused_adam_step_equals_the_optimiser_bit_for_bit() -> None:
+    from bench.detectors._torch import adam_step
+
+    x = torch.randn(64, 10, 1, generator=torch.Generator().manual_seed(1))
+    y = x[:, -1, :] * 0.5
+    models = []
+    for direct in (False, True):
+        torch.manual_seed(0)
+        model = Forecaster(1, 8, 1, 0.0, lstm_window=5, window=10)
+        if direct:
+            step = adam_step(model, 3e-3, fused=True)
+        else:
+            optimiser = torch.optim.Adam(model.parameters(), lr=3e-3, fused=True)
+        for i in range(5):
+            torch.nn.functional.mse_loss(model(x[i * 8 : i * 8 + 8]), y[i * 8 : i * 8 + 8]).backward()
+            if direct:
+                step()
+            else:
+                optimiser.step()
+                optimiser.zero_grad()
+        models.append(model)
+    for a, b in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        assert torch.equal(a, b)
+        assert b.grad is None  # the step clears the gradients
+    torch.manual_seed(0)
+    untrained = Forecaster(1, 8, 1, 0.0, lstm_window=5, window=10)
+    assert not torch.equal(models[1].head.weight, untrained.head.weight)  # the steps did move the weights
