@@ -37,7 +37,7 @@ def stored_records(store: RunStore, tasks: list[Task], *, strict: bool = True) -
     missing = []
     for t in tasks:
         rec = store.read_task(store.task_path(t.slot))
-        lost = rec is not None and rec.ok and not store.score_path(t.slot).exists()
+        lost = rec is not None and rec.ok and not store.score_path(t.slot, rec).exists()
         if not strict:
             records.append(rec if rec is not None and not lost else TaskRecord.missing())
             continue
@@ -94,7 +94,7 @@ def scored_items(
                 if not rec.ok:
                     continue
                 count[0] += 1
-                raw = store.read_scores(store.score_path(task.slot), sha256=rec.scores_sha256, n_points=len(s))
+                raw = store.read_scores(task.slot, rec, n_points=len(s))
                 scores, n_warmup = post_scores(row, raw, s, rec.n_warmup)
                 items.append(Scored(row.alias, seed, s, scores, n_warmup, rec))
     return items, counts
