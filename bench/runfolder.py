@@ -74,19 +74,27 @@ def post_scores(row: DetectorSpec, raw: np.ndarray, series: Series, n_warmup: in
 
 
 def scored_items(
-    store: RunStore, config: RunConfig, series: list[Series], tasks: list[Task], records: list[TaskRecord]
+    store: RunStore,
+    config: RunConfig,
+    series: list[Series],
+    tasks: list[Task],
+    records: list[TaskRecord],
+    *,
+    rows: tuple[DetectorSpec, ...] | None = None,
+    seeds: tuple[int, ...] | None = None,
 ) -> tuple[list[Scored], dict[tuple[str, str, int], list[int]]]:
     """Every row's scores on every series and seed from the stored raw scores (post-processors applied).
 
     Each score file is checked against its record's sha256 and the series' length
     (:meth:`~bench.results.RunStore.read_scores`): a replaced file is refused, naming it.
     Also returns, per ``(dataset, row, seed)``, ``[series ok, series in all]`` (failed tasks give no item).
+    ``rows`` and ``seeds``: only these of the config's (``bench export``).
     """
     by_key = {t.key: (t, r) for t, r in zip(tasks, records, strict=True)}
     items: list[Scored] = []
     counts: dict[tuple[str, str, int], list[int]] = {}
-    for row in config.rows:
-        for seed in config.seeds:
+    for row in config.rows if rows is None else rows:
+        for seed in config.seeds if seeds is None else seeds:
             for s in series:
                 task, rec = by_key[make_task(row, seed, s).key]
                 count = counts.setdefault((s.dataset, row.alias, seed), [0, 0])

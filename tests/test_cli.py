@@ -121,7 +121,7 @@ def test_run_on_nab_subset_reports_nab_scores_without_published_rows(
     summary = (out / "summary.md").read_text()
     assert "NAB (standard)" in summary and "(published)" not in summary  # 6 of 58 series: not beside the scoreboard
     (lstm_dir,) = (out / "scores").glob("lstm-*")
-    scores = sorted(p.relative_to(lstm_dir / "seed0" / "nab") for p in (lstm_dir / "seed0" / "nab").rglob("*.csv"))
+    scores = sorted(p.relative_to(lstm_dir / "seed0" / "nab") for p in (lstm_dir / "seed0" / "nab").rglob("*.npy"))
     assert len(scores) == 6 and all(p.parts[0] == "artificialWithAnomaly" for p in scores)
 
 
