@@ -99,7 +99,7 @@ def export_scores(
     tasks = plan(config.rows, config.seeds, series)
     items, _ = scored_items(store, config, series, tasks, stored_records(store, tasks), rows=rows, seeds=seeds)
     out = Path(out) if out is not None else store.root / "exports" / fmt
-    inside = out.resolve().is_relative_to(store.root.resolve())
+    inside = out.absolute().is_relative_to(store.root.absolute())
     root = store.root if inside else out
     files = 0
     with RunLock(store.root) if inside else nullcontext():
