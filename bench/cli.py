@@ -2,6 +2,7 @@
 
     python -m bench run [--detector lstm] [--dataset yahoo-synth] [--config exp.toml] ...
     python -m bench evaluate --run DIR | --dataset nab --scores DIR --metrics nab
+    python -m bench export scores DIR --format nab|csv
     python -m bench datasets fetch NAME
     python -m bench list
 
@@ -290,6 +291,22 @@ def _print_scores(result: dict[str, Any], fmt: str) -> None:
             print(f"{profile:22s} " + "  ".join(f"{k}={v:.6g}" for k, v in vals.items()))
 
 
+def cmd_export_scores(args: argparse.Namespace) -> int:
+    from bench.export import export_scores
+
+    done = export_scores(
+        Path(args.run_dir),
+        args.format,
+        out=Path(args.out) if args.out else None,
+        seed=args.seed,
+        detector=args.detector,
+        data_dir=args.data_dir,
+        progress=not args.quiet,
+    )
+    print(f"Exported {done.files} score files to {done.out}")
+    return EXIT_OK
+
+
 def cmd_datasets_fetch(args: argparse.Namespace) -> int:
     from bench.dataops import NotDownloadable, fetch_dataset
 
@@ -334,6 +351,7 @@ COMMANDS = {
     "compare": cmd_compare,
     "baseline_save": cmd_baseline_save,
     "check": cmd_check,
+    "export_scores": cmd_export_scores,
     "datasets_fetch": cmd_datasets_fetch,
     "datasets_verify": cmd_datasets_verify,
     "datasets_list": cmd_datasets_list,

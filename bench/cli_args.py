@@ -273,6 +273,31 @@ def _add_evaluate_and_report(sub: Any, common: argparse.ArgumentParser) -> None:
     rep.set_defaults(handler="report")
 
 
+def _add_export(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``export scores``: a run's scores as CSV files other tools read (:mod:`bench.export`)."""
+    ex = sub.add_parser("export", parents=[common], help="write a run's stored results in other formats")
+    ex_sub = ex.add_subparsers(dest="action", metavar="WHAT", required=True)
+    sc = ex_sub.add_parser(
+        "scores",
+        parents=[common],
+        help="each row's scores as CSV: NAB's results/ layout (which 'evaluate --scores' reads) or plain",
+        description="Write a run's scores (each row's, post-processors applied, as the run evaluated them) beside "
+        "the series' timestamps, values and labels. No detector runs.",
+    )
+    sc.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by 'bench run'")
+    sc.add_argument(
+        "--format",
+        required=True,
+        metavar="FORMAT",
+        help="nab: <out>/<dataset>/<row>/<category>/<row>_<file>.csv (one seed); "
+        "csv: <out>/<row>/seed<k>/<dataset>/<series>.csv (timestamp, value, label, anomaly_score)",
+    )
+    sc.add_argument("--out", metavar="DIR", help="where to write (default: RUN_DIR/exports/FORMAT)")
+    sc.add_argument("--seed", type=int, help="only this seed (default: nab the run's first seed, csv every seed)")
+    sc.add_argument("--detector", metavar="NAME", help="only this row, by its name in the tables (e.g. zscore)")
+    sc.set_defaults(handler="export_scores")
+
+
 def _allow_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--allow-different",
@@ -416,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(sub, common)
     _add_evaluate_and_report(sub, common)
     _add_gates(sub, common)
+    _add_export(sub, common)
     _add_catalogues(sub, common)
     return parser
 

@@ -57,6 +57,10 @@ class TaskRecord:
     scores_sha256
         Of a task that succeeded: the sha256 of its stored score file, checked on every read
         (:class:`bench.results.RunStore`); None in a record written before the field existed (unverified).
+    series_sha256
+        Of a task that succeeded: the sha256 of its series' file of timestamps and labels
+        (``series/<dataset>/<series>.npz``); None in a record of the previous release, whose score file is a CSV
+        holding them (:func:`bench.scorestore.scores_suffix`).
     failure, error, traceback
         Of a failed task: the kind of failure, ``"Type: message"`` and a detector bug's traceback.
     extra
@@ -81,6 +85,7 @@ class TaskRecord:
     n_warmup: int = 0
     epochs_run: int | None = None
     scores_sha256: str | None = None
+    series_sha256: str | None = None
     failure: FailureKind | None = None
     error: str = ""
     traceback: str | None = None
@@ -100,7 +105,8 @@ class TaskRecord:
         """The on-disk form: the identity keys, ``status``, then the outcome keys of that status, then ``extra``.
 
         A successful task's record has ``fit_seconds`` to ``epochs_run`` (``epochs_run`` null for a detector
-        that does not train in epochs) and ``scores_sha256`` (absent from a record of an earlier release);
+        that does not train in epochs), ``scores_sha256`` and ``series_sha256`` (absent from records of earlier
+        releases);
         a failed one has ``failure``, ``error`` and, for a detector bug, ``traceback``.
         """
         out: dict[str, Any] = {k: getattr(self, k) for k in _IDENTITY}
@@ -110,6 +116,8 @@ class TaskRecord:
             out.update({k: getattr(self, k) for k in _OK})
             if self.scores_sha256 is not None:
                 out["scores_sha256"] = self.scores_sha256
+            if self.series_sha256 is not None:
+                out["series_sha256"] = self.series_sha256
         elif self.status == "failed":
             out.update(failure=self.failure, error=self.error)
             if self.traceback:

@@ -3,19 +3,22 @@
 Layout of a run folder::
 
     config.json        what was run (the RunConfig), resolved parameters, versions, git commit
-    scores/<detector>-<params hash>/seed<k>/<dataset>/<series>.csv   timestamp, anomaly_score, label
-    tasks/<detector>-<params hash>/seed<k>/<dataset>/<series>.json   key, status, timings, scores' sha256, error
+    scores/<detector>-<params hash>/seed<k>/<dataset>/<series>.npy   raw scores, float64 (:mod:`bench.scorestore`)
+    series/<dataset>/<series>.npz      the series' timestamps and labels, once for every row and seed
+    tasks/<detector>-<params hash>/seed<k>/<dataset>/<series>.json   key, status, timings, files' sha256, error
     metrics.csv        dataset, series, detector, seed, metric, value
     summary.md         the summary table (also .csv, .tex)
 
 Raw scores live under the detector's name and a hash of its full
 parameters, so two parameter sets of one detector coexist; every path
-component is sanitised (:func:`safe_component`).
+component is sanitised (:func:`safe_component`). Folders written by the
+previous release hold ``<series>.csv`` score files (timestamp,
+anomaly_score, label) and no ``series/``; they read back unchanged.
 
-A task's score file is written before its task record, and both through a
-temporary file renamed into place, so a killed run leaves only complete
-files and a rerun with the same ``--out`` resumes where it stopped. The
-record holds the score file's sha256, checked on every read, so a file
+A task's series and score files are written before its task record, and all
+through a temporary file renamed into place, so a killed run leaves only
+complete files and a rerun with the same ``--out`` resumes where it stopped.
+The record holds the sha256 of both files, checked on every read, so a file
 replaced after the run is recomputed on resume and refused by every other
 reader; no write goes through a folder inside the run that is a symbolic link.
 """
@@ -44,6 +47,18 @@ from numpy.typing import NDArray
 
 from bench.errors import DataError, OutputError, UnsafePathError
 from bench.records import TaskRecord
+from bench.scorestore import (
+    LEGACY_SCORES_SUFFIX,
+    SCORES_SUFFIX,
+    SERIES_FOLDER,
+    SERIES_SUFFIX,
+    StoredSeries,
+    decode_scores,
+    decode_series,
+    encode_scores,
+    encode_series,
+    scores_suffix,
+)
 from bench.series import Series
 
 
@@ -353,29 +368,50 @@ class Slot:
 
 
 class RunStore:
-    """Paths and reads/writes of one run folder."""
+    """Paths and reads/writes of one run folder (the bytes of score and series files: :mod:`bench.scorestore`)."""
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        self._series_written: dict[Path, tuple[str, str]] = {}  # series file -> (fingerprint, sha256) written here
 
-    def score_path(self, slot: Slot) -> Path:
-        return slot.path(self.root, "scores", ".csv")
+    def score_path(self, slot: Slot, record: TaskRecord | None = None) -> Path:
+        """A task's score file: ``.npy``, or ``.csv`` when ``record`` is of the previous release."""
+        return slot.path(self.root, "scores", SCORES_SUFFIX if record is None else scores_suffix(record))
 
     def task_path(self, slot: Slot) -> Path:
         return slot.path(self.root, "tasks", ".json")
 
-    def write_scores(
-        self,
-        path: Path,
-        scores: NDArray[np.float64],
-        labels: NDArray[np.int8],
-        timestamps: NDArray[np.datetime64] | None,
-    ) -> str:
-        """Write one task's score file (``timestamp``, ``anomaly_score``, ``label``); return its sha256."""
-        frame = pd.DataFrame({"anomaly_score": scores, "label": labels})
-        if timestamps is not None:
-            frame.insert(0, "timestamp", pd.to_datetime(timestamps))
-        data = frame.to_csv(index=False).encode("utf-8")
+    def series_path(self, dataset: str, series: str) -> Path:
+        """A series' file of timestamps and labels, shared by every row and seed: ``series/<dataset>/<series>.npz``."""
+        rel = safe_relpath(series)
+        return self.root / SERIES_FOLDER / safe_component(dataset) / rel.with_name(rel.name + SERIES_SUFFIX)
+
+    def write_series(self, series: Series) -> str:
+        """Store a series' timestamps and labels once (:func:`~bench.scorestore.encode_series`); return the sha256.
+
+        Idempotent and safe when writers race: the bytes depend only on the series, a file already there with
+        those bytes is kept, and any other is replaced atomically by the same bytes.
+        """
+        path = self.series_path(series.dataset, series.name)
+        fingerprint = series.fingerprint()
+        done = self._series_written.get(path)
+        if done is not None and done[0] == fingerprint:
+            return done[1]
+        data = encode_series(series)
+        digest = hashlib.sha256(data).hexdigest()
+        try:
+            same = hashlib.sha256(path.read_bytes()).hexdigest() == digest
+        except OSError:
+            same = False
+        if not same:
+            with atomic_open(path, "wb", root=self.root) as fh:
+                fh.write(data)
+        self._series_written[path] = (fingerprint, digest)
+        return digest
+
+    def write_scores(self, path: Path, scores: NDArray[np.float64]) -> str:
+        """Write one task's score file (:func:`~bench.scorestore.encode_scores`); return its sha256."""
+        data = encode_scores(scores)
         with atomic_open(path, "wb", root=self.root) as fh:
             fh.write(data)
         return hashlib.sha256(data).hexdigest()
@@ -383,28 +419,35 @@ class RunStore:
     def write_task(
         self, slot: Slot, record: TaskRecord, scores: NDArray[np.float64] | None, series: Series
     ) -> TaskRecord:
-        """Store a task's result: its scores first (when it has some), then its record with their sha256.
+        """Store a task's result: its series and scores first (when it has some), then its record with their sha256.
 
-        The record marks the task done, so it is written last; returns it as written.
+        The record marks the task done, so it is written last; returns it as written. A score file of the
+        previous release left in the slot is removed once the new record is in place.
         """
         check_no_link(self.task_path(slot), self.root)  # before writing anything of this task
         if scores is not None:
-            digest = self.write_scores(self.score_path(slot), scores, series.labels, series.timestamps)
-            record = replace(record, scores_sha256=digest)
+            series_digest = self.write_series(series)
+            digest = self.write_scores(self.score_path(slot), scores)
+            record = replace(record, scores_sha256=digest, series_sha256=series_digest)
         write_json(self.task_path(slot), record.to_dict(), root=self.root)
+        if scores is not None:
+            slot.path(self.root, "scores", LEGACY_SCORES_SUFFIX).unlink(missing_ok=True)
         return record
 
-    def read_scores(self, path: Path, *, sha256: str | None = None, n_points: int | None = None) -> NDArray[np.float64]:
-        """A stored score file's scores, checked against its task record's ``sha256`` and the series' length.
+    def read_scores(self, slot: Slot, record: TaskRecord, *, n_points: int | None = None) -> NDArray[np.float64]:
+        """A succeeded task's stored scores, checked against its record's sha256 and the series' length.
 
-        ``sha256`` None (a record of an earlier release) reads the file unverified. A file that was
-        replaced or edited, or that does not hold one finite score per point, is a
-        :class:`~bench.errors.DataError` naming it.
+        The one way stored scores are read: this format's ``.npy`` or the previous release's CSV
+        (:func:`~bench.scorestore.scores_suffix`). A record without ``scores_sha256`` (written before the field
+        existed) reads its file unverified. A file that was replaced or edited, or that does not hold one finite
+        score per point, is a :class:`~bench.errors.DataError` naming it.
         """
+        path = self.score_path(slot, record)
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise DataError(f"Cannot read stored scores {path}: {exc.strerror or exc}.") from exc
+        sha256 = record.scores_sha256
         digest = hashlib.sha256(data).hexdigest()
         if sha256 is not None and digest != sha256:
             raise DataError(
@@ -412,36 +455,65 @@ class RunStore:
                 f"file {digest[:12]}…): the file was replaced or edited after the run. "
                 f"Resume the run (`python -m bench run --out {self.root}` with its options) to recompute it."
             )
+        fix = (
+            f" Delete the file and resume the run (`python -m bench run --out {self.root}` with its options) "
+            "to recompute it."
+        )
+        return decode_scores(data, path, n_points=n_points, fix=fix)
+
+    def read_series(self, slot: Slot, record: TaskRecord) -> StoredSeries:
+        """A succeeded task's stored series (timestamps, labels), checked against its record's ``series_sha256``.
+
+        A record of the previous release has no series file: its CSV score file holds them
+        (``timestamp`` when the series has timestamps, ``label``).
+        """
+        if record.series_sha256 is None:
+            return self._legacy_series(self.score_path(slot, record))
+        path = self.series_path(slot.dataset, slot.series)
         try:
-            frame = pd.read_csv(io.BytesIO(data), usecols=["anomaly_score"])
-            values = frame["anomaly_score"].to_numpy(dtype=np.float64)
-        except (ValueError, KeyError) as exc:
-            raise DataError(f"Cannot read stored scores {path}: {exc}.") from exc
-        bad = np.flatnonzero(~np.isfinite(values))
-        problem = None
-        if n_points is not None and len(values) != n_points:
-            problem = f"have {len(values)} rows; the series has {n_points} points"
-        elif bad.size:
-            problem = f"have a score that is not a finite number at data row {bad[0] + 1} ({bad.size} such rows)"
-        if problem:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DataError(f"Cannot read stored series {path}: {exc.strerror or exc}.") from exc
+        if hashlib.sha256(data).hexdigest() != record.series_sha256:
             raise DataError(
-                f"Stored scores {path} {problem}. Delete the file and resume the run "
-                f"(`python -m bench run --out {self.root}` with its options) to recompute it."
+                f"Stored series {path} does not match the sha256 in the task records: the file was replaced or "
+                f"edited after the run. Resume the run (`python -m bench run --out {self.root}` with its options) "
+                "to write it again."
             )
-        return values
+        return decode_series(data, path)
+
+    def _legacy_series(self, path: Path) -> StoredSeries:
+        try:
+            frame = pd.read_csv(path)
+            ts = pd.to_datetime(frame["timestamp"]).to_numpy() if "timestamp" in frame.columns else None
+            labels = frame["label"].to_numpy(dtype=np.int8)
+        except (OSError, ValueError, KeyError) as exc:
+            raise DataError(f"Cannot read stored scores {path}: {exc}.") from exc
+        return StoredSeries(ts, labels, "")
 
     def scores_intact(self, slot: Slot, record: TaskRecord) -> bool:
-        """Whether a succeeded task's score file is there as stored: its record's sha256, else one row per point.
+        """Whether a succeeded task's files are there as stored: its record's sha256s, else one row per point.
 
-        A record of an earlier release has no sha256: its file is only checked for one line per point.
+        A record of an earlier release has no ``scores_sha256``: its file is only checked for one line per point.
         """
         try:
-            data = self.score_path(slot).read_bytes()
+            data = self.score_path(slot, record).read_bytes()
+            if record.series_sha256 is not None:
+                series = self.series_path(slot.dataset, slot.series).read_bytes()
+                if hashlib.sha256(series).hexdigest() != record.series_sha256:
+                    return False
         except OSError:
             return False
         if record.scores_sha256 is not None:
             return hashlib.sha256(data).hexdigest() == record.scores_sha256
-        return not record.n_points or data.count(b"\n") == record.n_points + 1
+        if not record.n_points:
+            return True
+        if record.series_sha256 is None:  # the previous release's CSV: a header and one line per point
+            return data.count(b"\n") == record.n_points + 1
+        try:
+            return len(decode_scores(data, self.score_path(slot, record))) == record.n_points
+        except DataError:
+            return False
 
     def read_task(self, path: Path) -> TaskRecord | None:
         """The task record stored at ``path``, or None when there is none or it is unreadable (the task reruns)."""

@@ -37,7 +37,7 @@ def stored_records(store: RunStore, tasks: list[Task], *, strict: bool = True) -
     missing = []
     for t in tasks:
         rec = store.read_task(store.task_path(t.slot))
-        lost = rec is not None and rec.ok and not store.score_path(t.slot).exists()
+        lost = rec is not None and rec.ok and not store.score_path(t.slot, rec).exists()
         if not strict:
             records.append(rec if rec is not None and not lost else TaskRecord.missing())
             continue
@@ -74,19 +74,27 @@ def post_scores(row: DetectorSpec, raw: np.ndarray, series: Series, n_warmup: in
 
 
 def scored_items(
-    store: RunStore, config: RunConfig, series: list[Series], tasks: list[Task], records: list[TaskRecord]
+    store: RunStore,
+    config: RunConfig,
+    series: list[Series],
+    tasks: list[Task],
+    records: list[TaskRecord],
+    *,
+    rows: tuple[DetectorSpec, ...] | None = None,
+    seeds: tuple[int, ...] | None = None,
 ) -> tuple[list[Scored], dict[tuple[str, str, int], list[int]]]:
     """Every row's scores on every series and seed from the stored raw scores (post-processors applied).
 
     Each score file is checked against its record's sha256 and the series' length
     (:meth:`~bench.results.RunStore.read_scores`): a replaced file is refused, naming it.
     Also returns, per ``(dataset, row, seed)``, ``[series ok, series in all]`` (failed tasks give no item).
+    ``rows`` and ``seeds``: only these of the config's (``bench export``).
     """
     by_key = {t.key: (t, r) for t, r in zip(tasks, records, strict=True)}
     items: list[Scored] = []
     counts: dict[tuple[str, str, int], list[int]] = {}
-    for row in config.rows:
-        for seed in config.seeds:
+    for row in config.rows if rows is None else rows:
+        for seed in config.seeds if seeds is None else seeds:
             for s in series:
                 task, rec = by_key[make_task(row, seed, s).key]
                 count = counts.setdefault((s.dataset, row.alias, seed), [0, 0])
@@ -94,7 +102,7 @@ def scored_items(
                 if not rec.ok:
                     continue
                 count[0] += 1
-                raw = store.read_scores(store.score_path(task.slot), sha256=rec.scores_sha256, n_points=len(s))
+                raw = store.read_scores(task.slot, rec, n_points=len(s))
                 scores, n_warmup = post_scores(row, raw, s, rec.n_warmup)
                 items.append(Scored(row.alias, seed, s, scores, n_warmup, rec))
     return items, counts

@@ -59,8 +59,8 @@ def check_match(match: str) -> None:
         raise ParameterError(f"--match {match!r}: choose {' or '.join(MATCHES)}.")
 
 
-def _split_name(s: Series) -> tuple[str, str]:
-    """(category, file stem) of a series named ``<category>/<file stem>``."""
+def split_name(s: Series) -> tuple[str, str]:
+    """(category, file stem) of a series named ``<category>/<file stem>``: where NAB's layout puts its file."""
     category = s.metadata.get("category")
     head, _, stem = s.name.rpartition("/")
     return (str(category) if category is not None else head), stem
@@ -208,7 +208,7 @@ def read_score_dir(
         raise DataError(f"Scores folder {root} does not exist. Pass the folder holding <category>/ folders.")
     by_cat: dict[str, dict[str, Series]] = {}
     for s in series:
-        cat, stem = _split_name(s)
+        cat, stem = split_name(s)
         by_cat.setdefault(cat, {})[stem] = s
     found: dict[str, tuple[Path, str]] = {}
     folders = [(cat, root / cat if cat else root) for cat in by_cat]

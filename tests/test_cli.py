@@ -51,7 +51,7 @@ def test_run_on_yahoo_synth_writes_the_results_folder(tmp_path: Path, capsys) ->
     summary = (out / "summary.md").read_text()
     assert "| yahoo-synth | lstm |" in summary and "oracle" in summary
     (lstm_dir,) = (out / "scores").glob("lstm-*")  # <detector>-<hash of its full parameters>
-    assert len(list((lstm_dir / "seed0" / "yahoo-synth").glob("*.csv"))) == 3
+    assert len(list((lstm_dir / "seed0" / "yahoo-synth").glob("*.npy"))) == 3
 
 
 def test_evaluate_rereads_a_run_without_rerunning(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -121,7 +121,7 @@ def test_run_on_nab_subset_reports_nab_scores_without_published_rows(
     summary = (out / "summary.md").read_text()
     assert "NAB (standard)" in summary and "(published)" not in summary  # 6 of 58 series: not beside the scoreboard
     (lstm_dir,) = (out / "scores").glob("lstm-*")
-    scores = sorted(p.relative_to(lstm_dir / "seed0" / "nab") for p in (lstm_dir / "seed0" / "nab").rglob("*.csv"))
+    scores = sorted(p.relative_to(lstm_dir / "seed0" / "nab") for p in (lstm_dir / "seed0" / "nab").rglob("*.npy"))
     assert len(scores) == 6 and all(p.parts[0] == "artificialWithAnomaly" for p in scores)
 
 

@@ -218,7 +218,7 @@ def test_unsafe_dataset_and_series_names_stay_inside_the_run_folder(
     assert main(["run", "--dataset", "weird", "--out", str(out), "-q", "--detector", "zscore"]) == 0
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert all(out in p.parents for p in written), "nothing is written outside the run folder"
-    scores = list((out / "scores").rglob("*.csv"))
+    scores = list((out / "scores").rglob("*.npy"))
     assert len(scores) == 6  # 3 detectors x 2 series, none overwriting another
     assert not any(part in ("..", ".") for p in scores for part in p.relative_to(out).parts)
 

@@ -38,7 +38,7 @@ def run_dir(tmp_path: Path) -> Path:
 
 
 def _score_files(run: Path) -> list[Path]:
-    return sorted((run / "scores").rglob("*.csv"))
+    return sorted((run / "scores").rglob("*.npy"))
 
 
 def _task_of(run: Path, score_file: Path) -> Path:
@@ -46,10 +46,11 @@ def _task_of(run: Path, score_file: Path) -> Path:
 
 
 def _replace_by_labels(path: Path) -> None:
-    """The attack of 17.6: the score column becomes the labels (a perfect detector)."""
-    frame = pd.read_csv(path)
-    frame["anomaly_score"] = frame["label"].astype(float)
-    frame.to_csv(path, index=False)
+    """The attack of 17.6: the scores become the labels (a perfect detector), from the run's series file."""
+    run = next(p for p in path.parents if p.name == "scores").parent
+    dataset_and_series = path.relative_to(run / "scores").parts[2:]  # after <detector>-<hash>/seed<k>/
+    stored = np.load(run / "series" / Path(*dataset_and_series).with_suffix(".npz"))
+    np.save(path, np.repeat(stored["label_values"], stored["label_lengths"]).astype(np.float64))
 
 
 def _auc_pr_mean(metrics: pd.DataFrame) -> float:
@@ -117,6 +118,8 @@ def test_17_6_a_task_record_holds_its_score_files_sha256(run_dir: Path) -> None:
     for path in _score_files(run_dir):
         record = json.loads(_task_of(run_dir, path).read_text())
         assert record["scores_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        series_file = run_dir / "series" / Path(*path.relative_to(run_dir / "scores").parts[2:]).with_suffix(".npz")
+        assert record["series_sha256"] == hashlib.sha256(series_file.read_bytes()).hexdigest()
 
 
 def test_17_6_b_resume_recomputes_a_replaced_score_file(run_dir: Path) -> None:
@@ -244,13 +247,12 @@ def test_17_20_a_short_stored_score_file_is_named(run_dir: Path, capsys) -> None
     record = json.loads(task.read_text())
     del record["scores_sha256"]  # a record of the previous release: unverified, so the length check must catch it
     task.write_text(json.dumps(record))
-    lines = path.read_text().splitlines(keepends=True)
-    path.write_text("".join(lines[:101]))
+    np.save(path, np.load(path)[:100])
     assert main(["evaluate", "--run", str(run_dir), "-q"]) == 2
     err = capsys.readouterr().err
     assert str(path) in err and "100 rows" in err and "300 points" in err
-    assert _run(run_dir) == 0  # a resume recomputes it (one line per point is checked without a sha256)
-    assert len(path.read_text().splitlines()) == 301
+    assert _run(run_dir) == 0  # a resume recomputes it (one score per point is checked without a sha256)
+    assert len(np.load(path)) == 300
     assert main(["evaluate", "--run", str(run_dir), "-q"]) == 0
 
 
@@ -309,9 +311,9 @@ def test_17_20_b_a_non_finite_stored_score_is_named(run_dir: Path, capsys) -> No
     record = json.loads(task.read_text())
     del record["scores_sha256"]
     task.write_text(json.dumps(record))
-    frame = pd.read_csv(path)
-    frame.loc[7, "anomaly_score"] = np.nan
-    frame.to_csv(path, index=False)
+    scores = np.load(path)
+    scores[7] = np.nan
+    np.save(path, scores)
     assert main(["evaluate", "--run", str(run_dir), "-q"]) == 2
     err = capsys.readouterr().err
     assert str(path) in err and "not a finite number at data row 8" in err and "Delete the file" in err

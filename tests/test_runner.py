@@ -50,11 +50,11 @@ def test_rerun_resumes_only_missing_tasks(tmp_path: Path) -> None:
     assert len(_plugins.CALLS) == 3
     task = next((out / "tasks").rglob("s1.json"))
     task.unlink()  # as if the run had been killed before s1 finished
-    before = {p.name: p.read_bytes() for p in (out / "scores").rglob("*.csv")}
+    before = {p.name: p.read_bytes() for p in (out / "scores").rglob("*.npy")}
     _plugins.CALLS.clear()
     assert run(out, "--detector", "_plugins:AbsDetector") == 0
     assert len(_plugins.CALLS) == 1, "only the unfinished series runs again"
-    after = {p.name: p.read_bytes() for p in (out / "scores").rglob("*.csv")}
+    after = {p.name: p.read_bytes() for p in (out / "scores").rglob("*.npy")}
     assert before == after
 
 
@@ -79,7 +79,7 @@ def test_config_records_parameters_versions_and_commit(tmp_path: Path) -> None:
     assert config["seeds"] == [3, 4]
     env = config["sessions"][-1]
     assert env["packages"]["numpy"] and env["packages"]["bench"] and "git_commit" in env
-    assert len(list((out / "scores").rglob("*.csv"))) == 6  # 3 series x 2 seeds
+    assert len(list((out / "scores").rglob("*.npy"))) == 6  # 3 series x 2 seeds
 
 
 def test_same_seed_gives_byte_identical_scores(tmp_path: Path) -> None:
@@ -99,8 +99,8 @@ def test_same_seed_gives_byte_identical_scores(tmp_path: Path) -> None:
     )
     assert run(tmp_path / "a", *args) == 0
     assert run(tmp_path / "b", *args) == 0
-    a = next((tmp_path / "a" / "scores").rglob("*.csv")).read_bytes()
-    b = next((tmp_path / "b" / "scores").rglob("*.csv")).read_bytes()
+    a = next((tmp_path / "a" / "scores").rglob("*.npy")).read_bytes()
+    b = next((tmp_path / "b" / "scores").rglob("*.npy")).read_bytes()
     assert a == b
 
 
@@ -175,8 +175,8 @@ def test_worker_processes_give_the_same_results_as_one_process(tmp_path: Path) -
     args = ("--detector", "zscore,_plugins:AbsDetector", "--seeds", "0,1")
     assert run(tmp_path / "one", *args, "--jobs", "0") == 0  # in this process
     assert run(tmp_path / "two", *args, "--jobs", "2") == 0
-    one = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one" / "scores").rglob("*.csv"))
-    two = sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two" / "scores").rglob("*.csv"))
+    one = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one" / "scores").rglob("*.npy"))
+    two = sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two" / "scores").rglob("*.npy"))
     assert one == two and len(one) == 12
     for rel in one:
         assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes()

@@ -143,7 +143,7 @@ def test_sigkill_at_any_task_then_resume_equals_an_uninterrupted_run(tmp_path: P
     subprocess.run(bench_cmd(*args[1:], "--out", str(out)), env=env(), check=True, timeout=300)
     assert not list(out.rglob("*.part")), "partial files are cleaned"
     pd.testing.assert_frame_equal(comparable(out), comparable(full))
-    for p in (full / "scores").rglob("*.csv"):
+    for p in (full / "scores").rglob("*.npy"):
         assert (out / p.relative_to(full)).read_bytes() == p.read_bytes()
 
 
@@ -307,8 +307,8 @@ def test_a_local_dask_cluster_gives_the_local_results(tmp_path: Path, dask_insta
     args = ("--detector", "zscore,random,_plugins:AbsDetector", "--seeds", "0,1")
     assert run(tmp_path / "local", *args, "--jobs", "1") == 0
     assert run(tmp_path / "dask", *args, "--backend", "dask", "--jobs", "2") == 0
-    local = sorted(p.relative_to(tmp_path / "local") for p in (tmp_path / "local" / "scores").rglob("*.csv"))
-    remote = sorted(p.relative_to(tmp_path / "dask") for p in (tmp_path / "dask" / "scores").rglob("*.csv"))
+    local = sorted(p.relative_to(tmp_path / "local") for p in (tmp_path / "local" / "scores").rglob("*.npy"))
+    remote = sorted(p.relative_to(tmp_path / "dask") for p in (tmp_path / "dask" / "scores").rglob("*.npy"))
     assert local == remote and len(local) == 18
     for rel in local:
         assert (tmp_path / "local" / rel).read_bytes() == (tmp_path / "dask" / rel).read_bytes()
