@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 
 from bench.metrics.auc import (
@@ -19,7 +20,7 @@ from bench.metrics.auc import (
     sorted_counts,
 )
 from bench.report import plots, runplots
-from bench.report.plots import FigureStyle, Trace, decimate
+from bench.report.plots import FigureStyle, Trace, decimate, run_ends
 from bench.series import Series
 
 
@@ -79,7 +80,7 @@ def test_figure_style_columns_from_width_and_dpi() -> None:
     assert FigureStyle(("svg",), "column", 150).columns == 2100  # vector: at least 600 dpi
 
 
-def test_series_figure_lines_are_bounded_by_pixels_and_keep_alarms(
+def test_series_figure_lines_are_bounded_by_pixels_and_keep_labels_and_alarms(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     n = 300_000
@@ -89,22 +90,38 @@ def test_series_figure_lines_are_bounded_by_pixels_and_keep_alarms(
     labels[150_000:150_040] = 1
     values[150_010, 0] = 40.0  # a one-point spike inside the labelled window
     s = Series("toy", "long", values, labels, None, train_end=1000)
-    scores = np.abs(values[:, 0])
-    alarms = scores[1000:] >= 1.0
+    traces = {"abs": Trace(np.abs(values[:, 0]), 1.0, np.abs(values[1000:, 0]) >= 1.0)}
+    traces["const"] = Trace(np.full(n, 0.5), 0.5, np.ones(n - 1000, bool))  # alarms on every test point
     figs: list[Any] = []
     real = plots.save
     monkeypatch.setattr(plots, "save", lambda fig, *a, **k: (figs.append(fig), real(fig, *a, **k))[1])
     style = FigureStyle(("png",), "column", 100)
-    plots.plot_series(s, {"abs": Trace(scores, 1.0, alarms)}, tmp_path / "long", fmt=style)
-    values_ax, score_ax = figs[0].axes[:2]
-    (vline,) = values_ax.get_lines()
-    xs = vline.get_xdata()
-    assert len(xs) <= 4 * style.columns + 40  # bounded by pixels (+ the labelled points), not by n
-    assert set(range(150_000, 150_040)) <= set(np.asarray(xs, dtype=int).tolist())
-    assert np.max(vline.get_ydata()) == 40.0
-    sline = next(line for line in score_ax.get_lines() if len(line.get_xdata()) > 2)
-    shown = set(np.asarray(sline.get_xdata(), dtype=int).tolist())
-    assert set((np.flatnonzero(alarms) + 1000).tolist()) <= shown
+    plots.plot_series(s, traces, tmp_path / "long", fmt=style)
+    values_ax, abs_ax, const_ax = figs[0].axes[:3]
+
+    def line_points(ax: Any) -> NDArray[np.int64]:
+        (line,) = [ln for ln in ax.get_lines() if len(ln.get_xdata()) > 2]  # not the threshold
+        return np.asarray(line.get_xdata(), dtype=np.int64)
+
+    for ax, det in ((values_ax, None), (abs_ax, "abs"), (const_ax, "const")):
+        shown = line_points(ax)
+        ends = run_ends(labels.astype(bool))
+        if det is not None:
+            ends[1000:] |= run_ends(traces[det].alarms)
+        # bounded by pixels, not by n; every labelled window's and alarm run's ends on the line
+        assert len(shown) <= 4 * style.columns + ends.sum()
+        assert set(np.flatnonzero(ends).tolist()) <= set(shown.tolist())
+    assert np.max(values_ax.get_lines()[0].get_ydata()) == 40.0
+    # every alarm point drawn: one bar of the strip per alarm run, from every point
+    alarms = traces["abs"].alarms
+    (strip,) = abs_ax.collections
+    assert len(strip.get_paths()) == int((np.diff(alarms.astype(int), prepend=0) == 1).sum())
+
+
+def test_run_ends_by_hand() -> None:
+    m = np.array([1, 1, 0, 0, 1, 0, 1, 1, 1], dtype=bool)
+    assert np.flatnonzero(run_ends(m)).tolist() == [0, 1, 4, 6, 8]
+    assert not run_ends(np.zeros(4, bool)).any()
 
 
 @pytest.mark.parametrize("seed", range(6))

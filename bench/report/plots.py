@@ -11,8 +11,9 @@ standardised channels.
 
 Long series are drawn from what the pixels can show (:func:`decimate`:
 the first, last, lowest and highest point of each pixel column of the
-figure, and every labelled point and alarm), so every spike stays visible
-and drawing costs the same for 10^4 or 10^7 points.
+figure, and the ends of every labelled window and alarm run), so every
+spike stays visible and drawing costs the same for 10^4 or 10^7 points;
+labelled windows and alarms are drawn from every point.
 Which series get a figure is :func:`select_series`'s choice. matplotlib
 (the Agg canvas, without pyplot) is imported inside the functions.
 
@@ -253,6 +254,24 @@ def envelope(y: NDArray[np.float64], max_points: int) -> tuple[NDArray[np.int64]
     return idx, y[idx]
 
 
+def run_ends(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The first and the last point of each run of true values in ``mask``.
+
+    What a series figure's lines keep besides :func:`decimate`'s pixel columns: the ends of every labelled
+    window and every alarm run lie on the line exactly. Every point of them is drawn by the shading and
+    the alarm strip, which are made from the runs themselves; keeping every point in the line as well
+    would cost as much as the series (a constant score alarming on the whole test part: all its points).
+
+    >>> np.flatnonzero(run_ends(np.array([0, 1, 1, 1, 0, 1], dtype=bool))).tolist()
+    [1, 3, 5]
+    """
+    d = np.diff(mask.astype(np.int8), prepend=0, append=0)
+    out = np.zeros(mask.size, np.bool_)
+    out[np.flatnonzero(d == 1)] = True
+    out[np.flatnonzero(d == -1) - 1] = True
+    return out
+
+
 def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
     d = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
@@ -285,7 +304,8 @@ def plot_series(
     ``baselines``: the rows that are sanity baselines (drawn last, in grey). Names, alarm counts and the
     legend sit outside the panels, never over a trace. Each line is drawn from :func:`decimate` at the
     style's pixel columns (:attr:`FigureStyle.columns`; ``max_points``: ``max_points // 4`` columns instead),
-    keeping every labelled point and, in a detector's panel, every alarm.
+    keeping the first and last point of each labelled window and, in a detector's panel, of each alarm run
+    (:func:`run_ends`); the shading and the alarm strips are drawn from every point.
     """
     n = len(series)
     for det, tr in traces.items():
@@ -306,7 +326,7 @@ def plot_series(
     axes = fig.subplots(k + 1, 1, sharex=True, gridspec_kw={"height_ratios": [1.6] + [1] * k})
     axes = np.atleast_1d(axes)
     columns = style.columns if max_points is None else max(1, max_points // 4)
-    labelled = np.asarray(series.labels, dtype=bool)
+    labelled = run_ends(np.asarray(series.labels, dtype=bool))
     _values_panel(axes[0], series, xnum, columns, labelled, pt)
     te = series.train_end
     edges = np.append(xnum, xnum[-1] + (xnum[-1] - xnum[-2] if n > 1 else 1.0))  # point i covers [edges[i], edges[i+1])
@@ -315,7 +335,7 @@ def plot_series(
     for ax, (det, tr) in zip(axes[1:], traces.items(), strict=True):
         keep = labelled.copy()
         if tr.alarms is not None:
-            keep[te:] |= np.asarray(tr.alarms, dtype=bool)
+            keep[te:] |= run_ends(np.asarray(tr.alarms, dtype=bool))
         _score_panel(ax, det, tr, xnum, edges[te:], min_width, columns, keep, styles.get(det, LineStyle("C0")), pt)
     heatmap = series.n_channels > MAX_LINES
     for i, ax in enumerate(axes):
