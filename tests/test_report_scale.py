@@ -165,3 +165,22 @@ def test_pr_curves_summed_one_series_at_a_time_equal_the_mean() -> None:
     want = np.mean([runplots.interpolated_pr(y, s) for y, s in pairs[:7]], axis=0)
     np.testing.assert_allclose(curve.precision, want, atol=1e-12)
     assert curve.mean_ap == pytest.approx(np.mean([average_precision_score(y, s) for y, s in pairs[:7]]), abs=1e-12)
+
+
+def test_one_series_run_gets_no_distribution_figure_but_its_curves_and_scores(tmp_path: Path) -> None:
+    """A dataset of one series: the box-and-strip figure would repeat the tables' one value per detector."""
+    from bench.cli import main
+
+    n = 3000
+    rng = np.random.default_rng(0)
+    values = np.sin(np.arange(n) / 40.0) + 0.1 * rng.standard_normal(n)
+    labels = np.zeros(n, int)
+    labels[2000:2010] = 1
+    values[2000:2010] += 4.0
+    csv = tmp_path / "one.csv"
+    csv.write_text("value,label\n" + "".join(f"{v:.6f},{y}\n" for v, y in zip(values, labels, strict=True)))
+    out = tmp_path / "run"
+    assert main(["run", "--detector", "zscore", "--dataset", f"csv:{csv}", "--out", str(out), "-q"]) == 0
+    pngs = {p.stem for p in (out / "report").glob("*.png")}
+    assert "pr_csv" in pngs and any(p.startswith("series_csv_") for p in pngs)
+    assert not any(p.startswith("distributions_") for p in pngs)

@@ -171,7 +171,7 @@ def build_report(
     failures = pd.read_csv(src / "failures.csv", keep_default_na=False) if (src / "failures.csv").exists() else None
     series = load_series(config, data_dir=data_dir) if series is None else series
     corpus = {m.name for m in catalog.all_metrics().values() if m.over_series == "corpus"}
-    published = published_rows(config) if set(metrics.metric) & corpus else None
+    published = published_rows(config) if set(frames.distinct(metrics.metric)) & corpus else None
     tables = paper_tables(
         metrics,
         parse_columns(columns) if columns else None,
@@ -274,7 +274,8 @@ def _rank_statistics(
     metrics: pd.DataFrame, config: Any, out: Path, plots: str, fmt: FigureStyle, result: ReportResult, rank_sanity: bool
 ) -> tuple[list[Figure], list[StatsSection]]:
     """``stats.md`` for every ranked metric of the catalogue with its CD diagram (Nemenyi bars), and the
-    distribution figures. The sanity baselines are left out of the ranks and tests unless ``rank_sanity``."""
+    distribution figures (for datasets of two series or more). The sanity baselines are left out of the ranks
+    and tests unless ``rank_sanity``."""
     from bench.report import runplots, statstext
     from bench.report.stats import compare_ranks
 
@@ -283,7 +284,7 @@ def _rank_statistics(
     leave_out = () if rank_sanity else baselines
     figures: list[Figure] = []
     sections: list[StatsSection] = []
-    for ds in dict.fromkeys(metrics.dataset.astype(str)):
+    for ds in frames.distinct(metrics.dataset):
         for m in catalog.ranked():
             values = frames.per_series(metrics, ds, m)
             if values.empty:
@@ -302,7 +303,7 @@ def _rank_statistics(
                 caption = f"{title}: critical-difference diagram; bars join average ranks less than the CD apart."
                 section.figures.append((path, caption))
             sections.append(section)
-        if plots != "none":
+        if plots != "none" and len(frames.series_names(metrics, ds)) >= 2:  # one series: its values are the table
             try:
                 path = runplots.plot_distributions(
                     metrics, ds, out / f"distributions_{safe_component(ds)}", fmt=fmt, baselines=baselines
@@ -342,7 +343,7 @@ def _series_figures(
     thresholds = frames.series_rows(metrics)
     thresholds = thresholds[(thresholds.metric == "threshold") & (thresholds.seed == seed)]
     thr = {(r.dataset, r.series, r.detector): r.value for r in thresholds.itertuples(index=False)}
-    datasets = list(dict.fromkeys(metrics.dataset.astype(str)))
+    datasets = frames.distinct(metrics.dataset)
     chosen = {ds: plotting.select_series(metrics, ds, plots, n_plots, baselines=baselines) for ds in datasets}
     used: set[str] = set()
     stems = {f"{ds}/{name}": figure_stem(out, "series", ds, name, used) for ds in datasets for name in chosen[ds]}

@@ -461,7 +461,7 @@ def _legend(fig: Any, ax: Any, has_events: bool, has_train: bool, pt: float) -> 
 
 def disagreement_metric(metrics: pd.DataFrame, dataset: str) -> str | None:
     """The metric :func:`disagreement` ranks series by, by default: the first of :data:`DISAGREEMENT_METRICS` there."""
-    have = set(metrics.loc[metrics.dataset == dataset, "metric"])
+    have = set(frames.distinct(metrics.loc[metrics.dataset == dataset, "metric"]))
     return next((m for m in DISAGREEMENT_METRICS if m in have), None)
 
 
@@ -473,7 +473,7 @@ def disagreement(
     ``metric`` defaults to the first of :data:`DISAGREEMENT_METRICS` the run has. With fewer than two
     contenders, sanity baselines count too. Series where the metric is undefined get NaN (sorted last).
     """
-    have = set(metrics.loc[metrics.dataset == dataset, "metric"])
+    have = set(frames.distinct(metrics.loc[metrics.dataset == dataset, "metric"]))
     metric = metric or disagreement_metric(metrics, dataset)
     names = frames.series_names(metrics, dataset)
     if metric is None or metric not in have:
