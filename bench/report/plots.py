@@ -312,6 +312,7 @@ def plot_series(
         if np.shape(tr.scores) != (n,):
             raise DataError(f"{det}'s scores on {series.name} have shape {np.shape(tr.scores)}; the series has {n}.")
     import matplotlib.dates as mdates
+    from matplotlib.collections import PolyCollection
 
     style = as_style(fmt)
     pt = style.text_pt
@@ -340,11 +341,20 @@ def plot_series(
     heatmap = series.n_channels > MAX_LINES
     for i, ax in enumerate(axes):
         over = i == 0 and heatmap  # a heat map hides what lies behind it: outline on top instead
-        for a, b in spans:
-            if over:
+        if over:
+            for a, b in spans:
                 ax.axvspan(a, b, fill=False, edgecolor="crimson", lw=1.5, zorder=3)
-            else:
-                ax.axvspan(a, b, color="crimson", alpha=0.2, lw=0)
+        elif spans:  # one collection per panel, not a patch per window: the same shading, drawn at once
+            ax.add_collection(
+                PolyCollection(
+                    [[(a, 0), (a, 1), (b, 1), (b, 0)] for a, b in spans],
+                    transform=ax.get_xaxis_transform(),
+                    facecolor="crimson",
+                    alpha=0.2,
+                    lw=0,
+                ),
+                autolim=False,
+            )
         if 0 < te < n:
             ax.axvspan(
                 xnum[0], xnum[te - 1], color="0.5", alpha=0.12 if not over else 0.45, lw=0, zorder=3 if over else 0
