@@ -10,7 +10,8 @@
   every series weighs the same, as in the tables' mean AUC-PR. Pooling the
   scores of all series into one curve is not done: scores of different
   series are not on one scale. The legend gives the mean average precision,
-  the tables' AUC-PR.
+  the tables' AUC-PR. :class:`PRCurves` sums them one series at a time, each
+  series' curve and average precision from one sort of its scores.
 - :func:`plot_cd_diagram`: Demšar's critical-difference diagram (JMLR 7,
   2006, fig. 1) drawn from a :class:`bench.report.stats.RankComparison`:
   the average-rank axis (1 = best, on the left) and thick bars joining the
