@@ -114,8 +114,12 @@ def test_series_figure_lines_are_bounded_by_pixels_and_keep_labels_and_alarms(
     assert np.max(values_ax.get_lines()[0].get_ydata()) == 40.0
     # every alarm point drawn: one bar of the strip per alarm run, from every point
     alarms = traces["abs"].alarms
-    (strip,) = abs_ax.collections
+    (strip,) = [c for c in abs_ax.collections if c.get_alpha() != 0.2]  # not the labelled windows' shading
     assert len(strip.get_paths()) == int((np.diff(alarms.astype(int), prepend=0) == 1).sum())
+    # every labelled window shaded in every panel, one polygon each
+    for ax in (values_ax, abs_ax, const_ax):
+        (shade,) = [c for c in ax.collections if c.get_alpha() == 0.2]
+        assert len(shade.get_paths()) == len(s.events) == 1
 
 
 def test_run_ends_by_hand() -> None:
