@@ -410,11 +410,13 @@ def _score_panel(
         )
     n_alarms = int(np.count_nonzero(tr.alarms)) if tr.alarms is not None else 0
     constant = scores.size > 0 and float(np.ptp(scores)) == 0.0
-    ax.set_title(det, loc="left", fontsize=pt, fontweight="bold", pad=2)
+    # y=1.0: where matplotlib would put it (no tick labels on top); left to matplotlib, each title's position
+    # measured the tick labels of every panel sharing the x axis, a cost growing with the square of the panels
+    ax.set_title(det, loc="left", fontsize=pt, fontweight="bold", pad=2, y=1.0)
     note = f"{n_alarms} alarm point{'' if n_alarms == 1 else 's'}" + (
         f"; constant score {scores[0]:.3g}" if constant else ""
     )
-    ax.set_title(note, loc="right", fontsize=pt, pad=2)
+    ax.set_title(note, loc="right", fontsize=pt, pad=2, y=1.0)
     ax.set_ylabel("score", fontsize=pt + 1)
     ax.yaxis.get_major_locator().set_params(nbins=3)  # fewer ticks: readable and cheaper to draw
 
