@@ -19,7 +19,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,17 +85,19 @@ def figure_stem(folder: Path, prefix: str, dataset: str, name: str, used: set[st
     return folder / stem
 
 
-def _scores(store: RunStore, config: Any, series: list[Series]) -> dict[tuple[str, str, int], tuple[np.ndarray, Any]]:
-    """(dataset/series key, row, seed) -> (scores, item) for every stored, successful task.
+def _scored_by_series(store: RunStore, config: Any, series: list[Series]) -> Iterator[tuple[Series, list[Any]]]:
+    """Each series with its stored, successful items (:class:`~bench.evaluate.Scored`, every row and seed),
+    read one series at a time, so the report holds one series' scores at a time however many there are.
 
     A report shows what the folder holds, even when it was computed with older code.
     """
     from bench.runfolder import scored_items, stored_records
     from bench.runner import plan
 
-    tasks = plan(config.rows, config.seeds, series)
-    items, _ = scored_items(store, config, series, tasks, stored_records(store, tasks, strict=False))
-    return {(it.series.key, it.row, it.seed): (it.scores, it) for it in items}
+    for s in series:
+        tasks = plan(config.rows, config.seeds, [s])
+        items, _ = scored_items(store, config, [s], tasks, stored_records(store, tasks, strict=False))
+        yield s, items
 
 
 def evaluation_folder(store: RunStore, name: str) -> Path:
@@ -169,7 +171,7 @@ def build_report(
     failures = pd.read_csv(src / "failures.csv", keep_default_na=False) if (src / "failures.csv").exists() else None
     series = load_series(config, data_dir=data_dir) if series is None else series
     corpus = {m.name for m in catalog.all_metrics().values() if m.over_series == "corpus"}
-    published = published_rows(config) if set(metrics.metric) & corpus else None
+    published = published_rows(config) if set(frames.distinct(metrics.metric)) & corpus else None
     tables = paper_tables(
         metrics,
         parse_columns(columns) if columns else None,
@@ -272,7 +274,8 @@ def _rank_statistics(
     metrics: pd.DataFrame, config: Any, out: Path, plots: str, fmt: FigureStyle, result: ReportResult, rank_sanity: bool
 ) -> tuple[list[Figure], list[StatsSection]]:
     """``stats.md`` for every ranked metric of the catalogue with its CD diagram (Nemenyi bars), and the
-    distribution figures. The sanity baselines are left out of the ranks and tests unless ``rank_sanity``."""
+    distribution figures (for datasets of two series or more). The sanity baselines are left out of the ranks
+    and tests unless ``rank_sanity``."""
     from bench.report import runplots, statstext
     from bench.report.stats import compare_ranks
 
@@ -281,7 +284,7 @@ def _rank_statistics(
     leave_out = () if rank_sanity else baselines
     figures: list[Figure] = []
     sections: list[StatsSection] = []
-    for ds in dict.fromkeys(metrics.dataset.astype(str)):
+    for ds in frames.distinct(metrics.dataset):
         for m in catalog.ranked():
             values = frames.per_series(metrics, ds, m)
             if values.empty:
@@ -300,7 +303,7 @@ def _rank_statistics(
                 caption = f"{title}: critical-difference diagram; bars join average ranks less than the CD apart."
                 section.figures.append((path, caption))
             sections.append(section)
-        if plots != "none":
+        if plots != "none" and len(frames.series_names(metrics, ds)) >= 2:  # one series: its values are the table
             try:
                 path = runplots.plot_distributions(
                     metrics, ds, out / f"distributions_{safe_component(ds)}", fmt=fmt, baselines=baselines
@@ -326,49 +329,52 @@ def _series_figures(
     rule: list[str],
 ) -> list[Figure]:
     """PR curves per dataset (returned), the selected series' score figures (appended to ``sections``) and,
-    per dataset, the sentence saying how those series were chosen (appended to ``rule``)."""
+    per dataset, the sentence saying how those series were chosen (appended to ``rule``).
+
+    The series to draw are chosen from the metrics first; the scores are then read one series at a time
+    (:func:`_scored_by_series`): each adds to its dataset's curves and, if chosen, is drawn there and then.
+    """
     from bench.report import plots as plotting
     from bench.report import runplots
 
     rows = [r.alias for r in config.rows]
     baselines = chance_baselines(config.rows)
-    by_key = {s.key: s for s in series}
-    scores = _scores(store, config, series)
     seed = config.seeds[0]
     thresholds = frames.series_rows(metrics)
     thresholds = thresholds[(thresholds.metric == "threshold") & (thresholds.seed == seed)]
     thr = {(r.dataset, r.series, r.detector): r.value for r in thresholds.itertuples(index=False)}
-    figures: list[Figure] = []
+    datasets = frames.distinct(metrics.dataset)
+    chosen = {ds: plotting.select_series(metrics, ds, plots, n_plots, baselines=baselines) for ds in datasets}
     used: set[str] = set()
-    for ds in dict.fromkeys(metrics.dataset.astype(str)):
-        pairs: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-        for (_, row, _), (sc, it) in scores.items():
-            if it.series.dataset == ds:
-                te = it.series.train_end
-                pairs.setdefault(row, []).append((it.series.labels[te:], sc[te:]))
-        curves = runplots.pr_curves({r: pairs[r] for r in rows if r in pairs})
-        if curves:
+    stems = {f"{ds}/{name}": figure_stem(out, "series", ds, name, used) for ds in datasets for name in chosen[ds]}
+    curves = {ds: runplots.PRCurves() for ds in datasets}
+    drawn: dict[str, Path] = {}
+    for s, items in _scored_by_series(store, config, series):
+        te = s.train_end
+        traces = {}
+        for it in items:
+            if s.dataset in curves:
+                curves[s.dataset].add(it.row, s.labels[te:], it.scores[te:])
+            if s.key in stems and it.seed == seed:
+                t = thr.get((s.dataset, s.name, it.row), float("nan"))
+                alarms = it.scores[te:] >= t if np.isfinite(t) else None
+                traces[it.row] = plotting.Trace(it.scores, t, alarms)
+        if s.key in stems:
+            drawn[s.key] = plotting.plot_series(s, traces, stems[s.key], fmt=fmt, baselines=baselines)
+    figures: list[Figure] = []
+    for ds in datasets:
+        pr = curves[ds].curves(rows)
+        if pr:
             unit = "series" if len(config.seeds) == 1 else "(series, seed) pairs"
             path = runplots.plot_pr_curves(
-                curves, out / f"pr_{safe_component(ds)}", title=ds, fmt=fmt, unit=unit, baselines=baselines
+                pr, out / f"pr_{safe_component(ds)}", title=ds, fmt=fmt, unit=unit, baselines=baselines
             )
             figures.append(Figure(path, f"{ds}: precision-recall curves, macro-averaged over {unit}."))
-        chosen = plotting.select_series(metrics, ds, plots, n_plots, baselines=baselines)
-        rule.append(_selection_rule(metrics, ds, plots, len(chosen), baselines))
+        rule.append(_selection_rule(metrics, ds, plots, len(chosen[ds]), baselines))
         spread = plotting.disagreement(metrics, ds, baselines=baselines)
-        for name in chosen:
-            s = by_key.get(f"{ds}/{name}")
-            if s is None:
-                continue
-            traces = {}
-            for row in rows:
-                if (s.key, row, seed) in scores:
-                    sc = scores[(s.key, row, seed)][0]
-                    t = thr.get((ds, name, row), float("nan"))
-                    traces[row] = plotting.Trace(sc, t, sc[s.train_end :] >= t if np.isfinite(t) else None)
-            stem = figure_stem(out, "series", ds, name, used)
-            path = plotting.plot_series(s, traces, stem, fmt=fmt, baselines=baselines)
-            sections.append(_section(metrics, config, seed, ds, name, path, spread))
+        for name in chosen[ds]:
+            if f"{ds}/{name}" in drawn:
+                sections.append(_section(metrics, config, seed, ds, name, drawn[f"{ds}/{name}"], spread))
     return figures
 
 

@@ -194,7 +194,7 @@ def _resolve(
         if agg in have:
             out.append(Column(col.metric, agg))
         elif explicit and not subset:
-            known = sorted(set(metrics.loc[metrics.dataset == dataset, "metric"]))
+            known = sorted(frames.distinct(metrics.loc[metrics.dataset == dataset, "metric"]))
             raise DataError(
                 f"Metric {col.key!r} is not in the {dataset} results (aggregates there: {', '.join(have) or 'none'}). "
                 f"Available metrics: {', '.join(known)}."
@@ -458,7 +458,7 @@ def paper_tables(
     if published_mode not in PUBLISHED_MODES:
         raise ParameterError(f"--published {published_mode!r}: choose {', '.join(PUBLISHED_MODES)}.")
     out = []
-    for dataset in dict.fromkeys(metrics.dataset.astype(str)):
+    for dataset in frames.distinct(metrics.dataset):
         kw = {"baselines": baselines, "note": note}
         whole = " ".join(t for t in ((dataset_notes or {}).get(dataset, ""), note) if t)
         inline = published if published_mode == "inline" else None

@@ -9,8 +9,11 @@ bottom, over the evaluated part only). Multivariate values: up to
 :data:`MAX_LINES` channels as standardised lines, more as a heat map of
 standardised channels.
 
-Long series are drawn from a min/max envelope of at most ``max_points``
-points per line, so every spike stays visible and drawing stays fast.
+Long series are drawn from what the pixels can show (:func:`decimate`:
+the first, last, lowest and highest point of each pixel column of the
+figure, and the ends of every labelled window and alarm run), so every
+spike stays visible and drawing costs the same for 10^4 or 10^7 points;
+labelled windows and alarms are drawn from every point.
 Which series get a figure is :func:`select_series`'s choice. matplotlib
 (the Agg canvas, without pyplot) is imported inside the functions.
 
@@ -81,6 +84,18 @@ class FigureStyle:
     def text_pt(self) -> float:
         """The smallest text (ticks, legends, notes), in points; labels and titles are one point larger."""
         return 7.0 if self.size == "column" else 8.0
+
+    @property
+    def columns(self) -> int:
+        """Pixel columns across the figure: its width times the PNG dpi, at least 600 dpi where a vector
+        format (PDF, SVG) is written, a printer's resolution. Long series are drawn from this many columns
+        (:func:`decimate`); a panel is narrower than the figure, so a column is never wider than a pixel.
+
+        >>> FigureStyle(("png",), "page", 150).columns, FigureStyle(("pdf", "png"), "column", 150).columns
+        (1080, 2100)
+        """
+        vector = any(f != "png" for f in self.formats)
+        return int(np.ceil(self.width * (max(self.dpi, 600) if vector else self.dpi)))
 
     @property
     def shown(self) -> str:
@@ -191,26 +206,70 @@ def detector_styles(detectors: Sequence[str], baselines: Collection[str] = SANIT
     return out
 
 
+def decimate(
+    x: NDArray[np.float64], y: NDArray[np.float64], columns: int, keep: NDArray[np.bool_] | None = None
+) -> NDArray[np.int64]:
+    """Indices of the points of the line ``(x, y)`` that draw it the same at ``columns`` pixel columns.
+
+    M4 aggregation (Jugel et al., "M4: a visualization-oriented time series data aggregation", PVLDB 7,
+    2014): ``x``'s range is cut into ``columns`` equal bins (pixel columns) and each bin keeps its first
+    and last point and the first point of its minimum and of its maximum, so the line drawn through them
+    covers the same pixels as the full line. Every point where ``keep`` is true (labelled points, alarms)
+    is kept as well. ``x`` must be non-decreasing; NaN values are never a bin's minimum or maximum. Series
+    of at most ``4 * columns`` points are kept whole. The cost is a few passes over the points.
+
+    >>> y = np.array([0.0, 5, 1, 2, 9, -3, 4, 4, 7, 1])  # columns: points 0-4 and 5-9
+    >>> decimate(np.arange(10.0), y, 2).tolist(), decimate(np.arange(10.0), y, 2, np.arange(10) == 2).tolist()
+    ([0, 4, 5, 8, 9], [0, 2, 4, 5, 8, 9])
+    """
+    n = y.size
+    if n <= 4 * columns:
+        return np.arange(n)
+    span = float(x[-1] - x[0])
+    col = (
+        np.zeros(n, np.int64)
+        if span <= 0
+        else np.minimum(((x - x[0]) * (columns / span)).astype(np.int64), columns - 1)
+    )
+    starts = np.flatnonzero(np.diff(col, prepend=-1))  # first point of each non-empty column
+    seg = np.repeat(np.arange(starts.size), np.diff(starts, append=n))  # each point's column number
+    mask = np.zeros(n, np.bool_)
+    mask[starts] = True
+    mask[np.append(starts[1:] - 1, n - 1)] = True  # last points
+    for extreme in (np.fmin.reduceat(y, starts), np.fmax.reduceat(y, starts)):
+        at = np.flatnonzero(y == extreme[seg])  # an all-NaN column has none
+        mask[at[np.diff(seg[at], prepend=-1) != 0]] = True  # the first of each column
+    if keep is not None:
+        mask |= keep
+    return np.flatnonzero(mask)
+
+
 def envelope(y: NDArray[np.float64], max_points: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """Indices and values of a min/max envelope with at most ``max_points`` points (every extreme kept).
+    """Indices and values of :func:`decimate` over the index with ``max_points // 4`` columns (every extreme kept).
 
     >>> envelope(np.array([0.0, 5.0, 1.0, 2.0, -3.0, 4.0]), 4)
     (array([0, 1, 4, 5]), array([ 0.,  5., -3.,  4.]))
     """
-    n = y.size
-    if n <= max_points:
-        return np.arange(n), y
-    b = int(np.ceil(n / (max_points // 2)))
-    m = n // b * b
-    blocks = y[:m].reshape(-1, b)
-    lo, hi = blocks.argmin(axis=1), blocks.argmax(axis=1)
-    starts = np.arange(0, m, b)
-    idx = np.sort(np.stack([starts + lo, starts + hi], axis=1), axis=1).ravel()
-    if m < n:
-        tail = np.arange(m, n)
-        idx = np.concatenate([idx, tail[[int(y[m:].argmin()), int(y[m:].argmax())]]])
-    idx = np.unique(idx)
+    idx = decimate(np.arange(y.size, dtype=np.float64), y, max(1, max_points // 4))
     return idx, y[idx]
+
+
+def run_ends(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The first and the last point of each run of true values in ``mask``.
+
+    What a series figure's lines keep besides :func:`decimate`'s pixel columns: the ends of every labelled
+    window and every alarm run lie on the line exactly. Every point of them is drawn by the shading and
+    the alarm strip, which are made from the runs themselves; keeping every point in the line as well
+    would cost as much as the series (a constant score alarming on the whole test part: all its points).
+
+    >>> np.flatnonzero(run_ends(np.array([0, 1, 1, 1, 0, 1], dtype=bool))).tolist()
+    [1, 3, 5]
+    """
+    d = np.diff(mask.astype(np.int8), prepend=0, append=0)
+    out = np.zeros(mask.size, np.bool_)
+    out[np.flatnonzero(d == 1)] = True
+    out[np.flatnonzero(d == -1) - 1] = True
+    return out
 
 
 def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
@@ -236,20 +295,24 @@ def plot_series(
     path: Path | str,
     *,
     fmt: str | FigureStyle = "png",
-    max_points: int = 3000,
+    max_points: int | None = None,
     styles: Mapping[str, LineStyle] | None = None,
     baselines: Collection[str] = SANITY_BASELINES,
 ) -> Path:
     """Draw ``series`` and every detector's trace to ``path`` (suffixes set by ``fmt``); returns the file shown.
 
     ``baselines``: the rows that are sanity baselines (drawn last, in grey). Names, alarm counts and the
-    legend sit outside the panels, never over a trace.
+    legend sit outside the panels, never over a trace. Each line is drawn from :func:`decimate` at the
+    style's pixel columns (:attr:`FigureStyle.columns`; ``max_points``: ``max_points // 4`` columns instead),
+    keeping the first and last point of each labelled window and, in a detector's panel, of each alarm run
+    (:func:`run_ends`); the shading and the alarm strips are drawn from every point.
     """
     n = len(series)
     for det, tr in traces.items():
         if np.shape(tr.scores) != (n,):
             raise DataError(f"{det}'s scores on {series.name} have shape {np.shape(tr.scores)}; the series has {n}.")
     import matplotlib.dates as mdates
+    from matplotlib.collections import PolyCollection
 
     style = as_style(fmt)
     pt = style.text_pt
@@ -263,21 +326,35 @@ def plot_series(
     fig.get_layout_engine().set(h_pad=0.02, hspace=0.0)
     axes = fig.subplots(k + 1, 1, sharex=True, gridspec_kw={"height_ratios": [1.6] + [1] * k})
     axes = np.atleast_1d(axes)
-    _values_panel(axes[0], series, xnum, max_points, pt)
+    columns = style.columns if max_points is None else max(1, max_points // 4)
+    labelled = run_ends(np.asarray(series.labels, dtype=bool))
+    _values_panel(axes[0], series, xnum, columns, labelled, pt)
     te = series.train_end
     edges = np.append(xnum, xnum[-1] + (xnum[-1] - xnum[-2] if n > 1 else 1.0))  # point i covers [edges[i], edges[i+1])
     min_width = 0.002 * (edges[-1] - edges[0])  # a one-point event or alarm stays visible
     spans = [_widen(edges[max(s, 0)], edges[min(e, n)], min_width) for s, e in series.events]
     for ax, (det, tr) in zip(axes[1:], traces.items(), strict=True):
-        _score_panel(ax, det, tr, xnum, edges[te:], min_width, max_points, styles.get(det, LineStyle("C0")), pt)
+        keep = labelled.copy()
+        if tr.alarms is not None:
+            keep[te:] |= run_ends(np.asarray(tr.alarms, dtype=bool))
+        _score_panel(ax, det, tr, xnum, edges[te:], min_width, columns, keep, styles.get(det, LineStyle("C0")), pt)
     heatmap = series.n_channels > MAX_LINES
     for i, ax in enumerate(axes):
         over = i == 0 and heatmap  # a heat map hides what lies behind it: outline on top instead
-        for a, b in spans:
-            if over:
+        if over:
+            for a, b in spans:
                 ax.axvspan(a, b, fill=False, edgecolor="crimson", lw=1.5, zorder=3)
-            else:
-                ax.axvspan(a, b, color="crimson", alpha=0.2, lw=0)
+        elif spans:  # one collection per panel, not a patch per window: the same shading, drawn at once
+            ax.add_collection(
+                PolyCollection(
+                    [[(a, 0), (a, 1), (b, 1), (b, 0)] for a, b in spans],
+                    transform=ax.get_xaxis_transform(),
+                    facecolor="crimson",
+                    alpha=0.2,
+                    lw=0,
+                ),
+                autolim=False,
+            )
         if 0 < te < n:
             ax.axvspan(
                 xnum[0], xnum[te - 1], color="0.5", alpha=0.12 if not over else 0.45, lw=0, zorder=3 if over else 0
@@ -309,7 +386,8 @@ def _score_panel(
     xnum: NDArray[np.float64],
     edges: NDArray[np.float64],
     min_width: float,
-    max_points: int,
+    columns: int,
+    keep: NDArray[np.bool_],
     line: LineStyle,
     pt: float,
 ) -> None:
@@ -319,8 +397,8 @@ def _score_panel(
     threshold, thicker, so a constant score lying on its threshold (``null``) stays visible.
     """
     scores = np.asarray(tr.scores, dtype=np.float64)
-    idx, y = envelope(scores, max_points)
-    ax.plot(xnum[idx], y, lw=1.0, color=line.color, zorder=2.5)
+    idx = decimate(xnum, scores, columns, keep)
+    ax.plot(xnum[idx], scores[idx], lw=1.0, color=line.color, zorder=2.5)
     if tr.threshold is not None and np.isfinite(tr.threshold):
         ax.axhline(tr.threshold, color="black", lw=0.7, ls=(0, (3, 2)), zorder=2)
     lo, hi = ax.get_ylim()
@@ -332,32 +410,36 @@ def _score_panel(
         )
     n_alarms = int(np.count_nonzero(tr.alarms)) if tr.alarms is not None else 0
     constant = scores.size > 0 and float(np.ptp(scores)) == 0.0
-    ax.set_title(det, loc="left", fontsize=pt, fontweight="bold", pad=2)
+    # y=1.0: where matplotlib would put it (no tick labels on top); left to matplotlib, each title's position
+    # measured the tick labels of every panel sharing the x axis, a cost growing with the square of the panels
+    ax.set_title(det, loc="left", fontsize=pt, fontweight="bold", pad=2, y=1.0)
     note = f"{n_alarms} alarm point{'' if n_alarms == 1 else 's'}" + (
         f"; constant score {scores[0]:.3g}" if constant else ""
     )
-    ax.set_title(note, loc="right", fontsize=pt, pad=2)
+    ax.set_title(note, loc="right", fontsize=pt, pad=2, y=1.0)
     ax.set_ylabel("score", fontsize=pt + 1)
     ax.yaxis.get_major_locator().set_params(nbins=3)  # fewer ticks: readable and cheaper to draw
 
 
-def _values_panel(ax: Any, series: Series, xnum: NDArray[np.float64], max_points: int, pt: float) -> None:
+def _values_panel(
+    ax: Any, series: Series, xnum: NDArray[np.float64], columns: int, keep: NDArray[np.bool_], pt: float
+) -> None:
     v = series.values
     d = v.shape[1]
     if d == 1:
-        idx, y = envelope(v[:, 0], max_points)
-        ax.plot(xnum[idx], y, lw=0.8, color="0.1")
+        idx = decimate(xnum, v[:, 0], columns, keep)
+        ax.plot(xnum[idx], v[idx, 0], lw=0.8, color="0.1")
         ax.set_ylabel("value", fontsize=pt + 1)
     else:
         sd = v.std(axis=0)
         z = (v - v.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
         if d <= MAX_LINES:
             for c in range(d):
-                idx, y = envelope(z[:, c], max_points)
-                ax.plot(xnum[idx], y, lw=0.7, label=f"channel {c}")
+                idx = decimate(xnum, z[:, c], columns, keep)
+                ax.plot(xnum[idx], z[idx, c], lw=0.7, label=f"channel {c}")
             ax.set_ylabel("standardised", fontsize=pt + 1)
         else:
-            step = max(1, v.shape[0] // max_points)
+            step = max(1, v.shape[0] // columns)
             ax.imshow(
                 z[::step].T,
                 aspect="auto",
@@ -391,7 +473,7 @@ def _legend(fig: Any, ax: Any, has_events: bool, has_train: bool, pt: float) -> 
 
 def disagreement_metric(metrics: pd.DataFrame, dataset: str) -> str | None:
     """The metric :func:`disagreement` ranks series by, by default: the first of :data:`DISAGREEMENT_METRICS` there."""
-    have = set(metrics.loc[metrics.dataset == dataset, "metric"])
+    have = set(frames.distinct(metrics.loc[metrics.dataset == dataset, "metric"]))
     return next((m for m in DISAGREEMENT_METRICS if m in have), None)
 
 
@@ -403,7 +485,7 @@ def disagreement(
     ``metric`` defaults to the first of :data:`DISAGREEMENT_METRICS` the run has. With fewer than two
     contenders, sanity baselines count too. Series where the metric is undefined get NaN (sorted last).
     """
-    have = set(metrics.loc[metrics.dataset == dataset, "metric"])
+    have = set(frames.distinct(metrics.loc[metrics.dataset == dataset, "metric"]))
     metric = metric or disagreement_metric(metrics, dataset)
     names = frames.series_names(metrics, dataset)
     if metric is None or metric not in have:

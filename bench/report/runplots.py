@@ -10,7 +10,8 @@
   every series weighs the same, as in the tables' mean AUC-PR. Pooling the
   scores of all series into one curve is not done: scores of different
   series are not on one scale. The legend gives the mean average precision,
-  the tables' AUC-PR.
+  the tables' AUC-PR. :class:`PRCurves` sums them one series at a time, each
+  series' curve and average precision from one sort of its scores.
 - :func:`plot_cd_diagram`: Demšar's critical-difference diagram (JMLR 7,
   2006, fig. 1) drawn from a :class:`bench.report.stats.RankComparison`:
   the average-rank axis (1 = best, on the left) and thick bars joining the
@@ -31,7 +32,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from bench.errors import DataError
-from bench.metrics.auc import auc_pr
+from bench.metrics.auc import SortedCounts, average_precision_from_counts, sorted_counts
 from bench.metrics.catalog import header
 from bench.registry import SANITY_BASELINES
 from bench.report import frames
@@ -115,19 +116,51 @@ def interpolated_pr(
     >>> interpolated_pr([0, 1, 0, 1], [0.1, 0.9, 0.8, 0.2], np.array([0.0, 0.5, 1.0])).round(3).tolist()
     [1.0, 1.0, 0.667]
     """
-    t = np.asarray(y_true).astype(bool)
-    s = np.asarray(y_score, dtype=np.float64)
-    n_pos = int(t.sum())
-    if n_pos == 0:
+    return interpolated_pr_from_counts(sorted_counts(y_true, y_score), grid)
+
+
+def interpolated_pr_from_counts(c: SortedCounts, grid: NDArray[np.float64] = RECALL_GRID) -> NDArray[np.float64]:
+    """:func:`interpolated_pr` from the series' counts already sorted (:func:`bench.metrics.auc.sorted_counts`)."""
+    if c.n_pos == 0:
         return np.full(grid.shape, np.nan)
-    order = np.argsort(-s, kind="stable")
-    s_sorted, t_sorted = s[order], t[order]
-    last = np.flatnonzero(np.diff(s_sorted, append=-np.inf) != 0)  # one point per distinct threshold
-    tp = np.cumsum(t_sorted)[last].astype(np.float64)
-    precision, recall = tp / (last + 1), tp / n_pos
+    precision, recall = c.precision, c.recall
     best_after = np.maximum.accumulate(precision[::-1])[::-1]  # max precision at recall >= recall[i]
     idx = np.searchsorted(recall, grid, side="left")
     return np.where(idx < recall.size, best_after[np.minimum(idx, recall.size - 1)], 0.0)
+
+
+class PRCurves:
+    """Macro-averaged precision-recall curves built one series at a time (nothing but sums is kept).
+
+    :meth:`add` sorts a series' scores once (:func:`bench.metrics.auc.sorted_counts`) and reads both
+    its interpolated curve and its average precision from that one sort; :meth:`curves` gives
+    :func:`pr_curves`' result. Series without labelled anomalies are skipped (their recall is undefined).
+    """
+
+    def __init__(self, grid: NDArray[np.float64] = RECALL_GRID) -> None:
+        self.grid = grid
+        self._sums: dict[str, tuple[NDArray[np.float64], float, int]] = {}
+
+    def add(self, detector: str, y_true: ArrayLike, y_score: ArrayLike) -> None:
+        """Add one series (its evaluated part) of ``detector``."""
+        y = np.asarray(y_true)
+        if not np.any(y):
+            return
+        c = sorted_counts(y, y_score)
+        curve, ap, n = self._sums.get(detector, (np.zeros(self.grid.shape), 0.0, 0))
+        self._sums[detector] = (
+            curve + interpolated_pr_from_counts(c, self.grid),
+            ap + average_precision_from_counts(c),
+            n + 1,
+        )
+
+    def curves(self, order: Sequence[str] | None = None) -> dict[str, PRCurve]:
+        """Per detector (in ``order`` where given, those with a curve), the mean curve and mean AP."""
+        names = [d for d in order if d in self._sums] if order is not None else list(self._sums)
+        return {
+            d: PRCurve(self._sums[d][0] / self._sums[d][2], self._sums[d][1] / self._sums[d][2], self._sums[d][2])
+            for d in names
+        }
 
 
 def pr_curves(items: Mapping[str, Sequence[tuple[ArrayLike, ArrayLike]]]) -> dict[str, PRCurve]:
@@ -135,16 +168,11 @@ def pr_curves(items: Mapping[str, Sequence[tuple[ArrayLike, ArrayLike]]]) -> dic
 
     Series without labelled anomalies are skipped (their recall is undefined).
     """
-    out = {}
+    acc = PRCurves()
     for det, pairs in items.items():
-        curves, aps = [], []
         for y, s in pairs:
-            if np.any(np.asarray(y)):
-                curves.append(interpolated_pr(y, s))
-                aps.append(auc_pr(y, s))
-        if curves:
-            out[det] = PRCurve(np.mean(curves, axis=0), float(np.mean(aps)), len(curves))
-    return out
+            acc.add(det, y, s)
+    return acc.curves(list(items))
 
 
 def plot_pr_curves(
