@@ -57,6 +57,10 @@ class TaskRecord:
     scores_sha256
         Of a task that succeeded: the sha256 of its stored score file, checked on every read
         (:class:`bench.results.RunStore`); None in a record written before the field existed (unverified).
+    metrics
+        Of a task that succeeded, when its worker evaluated it: ``{"settings": ..., "values": {...}}``, its raw
+        scores' per-series metric values and the settings they were computed with
+        (:class:`bench.evaluate.PerSeries`); the last stage reuses them when its settings are the same.
     failure, error, traceback
         Of a failed task: the kind of failure, ``"Type: message"`` and a detector bug's traceback.
     extra
@@ -81,6 +85,7 @@ class TaskRecord:
     n_warmup: int = 0
     epochs_run: int | None = None
     scores_sha256: str | None = None
+    metrics: Mapping[str, Any] | None = None
     failure: FailureKind | None = None
     error: str = ""
     traceback: str | None = None
@@ -110,6 +115,8 @@ class TaskRecord:
             out.update({k: getattr(self, k) for k in _OK})
             if self.scores_sha256 is not None:
                 out["scores_sha256"] = self.scores_sha256
+            if self.metrics is not None:
+                out["metrics"] = dict(self.metrics)
         elif self.status == "failed":
             out.update(failure=self.failure, error=self.error)
             if self.traceback:

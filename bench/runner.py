@@ -22,6 +22,18 @@ detector class's first task in a process, :func:`warm_up` pays its imports
 and library start-up untimed, so every process records comparable times. A
 detector that raises on one series is recorded as a failed task and the run
 goes on.
+
+Batches: small tasks travel to a worker together (up to :data:`BATCH_TASKS`
+tasks or :data:`BATCH_POINTS` points; :func:`batches`), run one after the
+other there (:func:`execute_batch`), and come back together, so the cost of
+a submission, a result message and a disk sync is shared. Each task still
+has its own timeout (``SIGALRM`` in the worker), its own record and its own
+failure: a batch whose worker crashed or hung is sent again one task at a
+time. The worker also computes the per-series metric values of the raw
+scores (:class:`bench.evaluate.PerSeries`), returned in the record, so the
+last stage only computes what needs every series (pooled and corpus values).
+A detector class that declares ``fit_many`` is fitted once for all its tasks
+of a batch that share parameters and seed (see :func:`execute_batch`).
 """
 
 from __future__ import annotations
@@ -29,11 +41,13 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import math
 import signal
 import sys
 import threading
 import time
 import traceback
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
@@ -47,6 +61,7 @@ from bench.backends import PoolBroken, TaskTimeout, WorkerDied
 from bench.config import DetectorSpec
 from bench.detectors.base import Detector
 from bench.errors import BenchError, FailFastError, ParameterError
+from bench.evaluate import PerSeries
 from bench.records import FailureKind, TaskRecord
 from bench.results import RunStore, Slot, safe_component
 from bench.series import Series
@@ -274,21 +289,38 @@ def warm_up(det: Any, train: np.ndarray) -> None:
     _WARMED.add(cls)
 
 
-def execute(task: Task, timeout: float | None = None) -> tuple[TaskRecord, np.ndarray | None]:
+Result = tuple[TaskRecord, "np.ndarray | None"]
+"""What running a task gives: its record, and its scores (None when it failed)."""
+
+
+def execute(
+    task: Task,
+    timeout: float | None = None,
+    per_series: PerSeries | None = None,
+    *,
+    fitted: tuple[Any, float] | None = None,
+) -> Result:
     """Fit and score one task; return its record and scores (None when it failed). Never raises for a detector.
 
     Runs wherever the executor puts it (this process, a worker process, a
     cluster node) and writes nothing: the runner stores the result. In this
     process ``timeout`` is enforced with ``SIGALRM``; worker pools enforce it
-    by stopping the worker.
+    by stopping the worker. With ``per_series``, the record of a task that
+    succeeded carries its scores' per-series metric values (``metrics``).
+    ``fitted``: the detector already fitted by its class's ``fit_many`` and
+    the fit seconds charged to this task (:func:`execute_batch`).
     """
     s = task.series
     try:
         with _alarm(timeout):
-            det = registry.make_detector(task.detector.name, task.params, seed=task.seed)
-            warm_up(det, s.train)
-            t0 = time.perf_counter()
-            det.fit(s.train)
+            if fitted is None:
+                det = registry.make_detector(task.detector.name, task.params, seed=task.seed)
+                warm_up(det, s.train)
+                t0 = time.perf_counter()
+                det.fit(s.train)
+                fit_seconds = time.perf_counter() - t0
+            else:
+                det, fit_seconds = fitted
             t1 = time.perf_counter()
             raw = det.score(s.values)
             t2 = time.perf_counter()
@@ -301,16 +333,100 @@ def execute(task: Task, timeout: float | None = None) -> tuple[TaskRecord, np.nd
         return failed_record(task, exc, "exception"), None
     except Exception as exc:  # a detector bug must not end the run; keep the traceback
         return failed_record(task, exc, "exception", traceback.format_exc()), None
+    n_warmup = int(getattr(det, "n_warmup_", 0))
     record = base_record(
         task,
         status="ok",
-        fit_seconds=t1 - t0,
+        fit_seconds=fit_seconds,
         score_seconds=t2 - t1,
         us_per_point=(t2 - t1) / len(s) * 1e6,
-        n_warmup=int(getattr(det, "n_warmup_", 0)),
+        n_warmup=n_warmup,
         epochs_run=det.epochs_run_ if registry.detector_entry(task.detector.name).reports_epochs else None,
+        metrics=_metrics(per_series, s, scores, n_warmup),
     )
     return record, scores
+
+
+def _metrics(per_series: PerSeries | None, s: Series, scores: np.ndarray, n_warmup: int) -> dict[str, Any] | None:
+    """The record's ``metrics`` entry, or None: the last stage then computes the values (and reports any error)."""
+    if per_series is None:
+        return None
+    try:
+        return {"settings": per_series.settings(), "values": per_series.values(s, scores, n_warmup)}
+    except Exception:  # not the task's failure: the last stage computes them again and says what went wrong
+        return None
+
+
+def _fit_many(tasks: list[Task], timeout: float | None) -> dict[int, tuple[Any, float]]:
+    """Detectors fitted together by their class's ``fit_many``, by task index, with each one's share of the time.
+
+    A detector class may declare ``fit_many(detectors, trains)`` (a class or
+    static method): fit every detector of the list on its training array,
+    as ``fit`` would, in one go (one batched training loop). Tasks of a
+    batch with the same detector, parameters and seed are fitted that way;
+    the fit time is shared equally among them. When ``fit_many`` raises
+    (or passes the group's timeout), its tasks are fitted one by one
+    instead, so each failure stays its own task's.
+    """
+    groups: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+    for i, t in enumerate(tasks):
+        if callable(getattr(registry.get_detector_class(t.detector.name), "fit_many", None)):
+            groups[(t.detector.name, _canonical(t.params), t.seed)].append(i)
+    fitted: dict[int, tuple[Any, float]] = {}
+    for idx in groups.values():
+        try:
+            with _alarm(timeout * len(idx) if timeout else None):
+                dets = [
+                    registry.make_detector(tasks[i].detector.name, tasks[i].params, seed=tasks[i].seed) for i in idx
+                ]
+                warm_up(dets[0], tasks[idx[0]].series.train)
+                t0 = time.perf_counter()
+                type(dets[0]).fit_many(dets, [tasks[i].series.train for i in idx])
+                share = (time.perf_counter() - t0) / len(idx)
+        except Exception:  # each task is fitted alone instead, and fails (or not) on its own
+            continue
+        fitted.update({i: (d, share) for i, d in zip(idx, dets, strict=True)})
+    return fitted
+
+
+def execute_batch(tasks: list[Task], timeout: float | None = None, per_series: PerSeries | None = None) -> list[Result]:
+    """:func:`execute` for each task of a batch, in order, in one process; ``timeout`` applies to each task.
+
+    Detectors whose class declares ``fit_many`` are fitted together first
+    (:func:`_fit_many`); every task is then scored (and, for the others,
+    fitted) on its own, so its record, timing and failure are its own.
+    """
+    fitted = _fit_many(tasks, timeout)
+    return [execute(t, timeout, per_series, fitted=fitted.get(i)) for i, t in enumerate(tasks)]
+
+
+BATCH_TASKS = 256
+"""At most this many tasks travel to a worker together."""
+BATCH_POINTS = 50_000
+"""At most this many series points travel to a worker together (a longer series goes alone)."""
+
+
+def batches(tasks: list[Task], todo: list[int], in_flight: int) -> list[list[int]]:
+    """``todo`` (indices into ``tasks``) cut into consecutive batches of small tasks.
+
+    A batch holds at most :data:`BATCH_TASKS` tasks and :data:`BATCH_POINTS`
+    points, and at most the number of tasks that leaves about two batches per
+    submission slot (``in_flight``), so every worker stays busy to the end.
+    """
+    size = max(1, min(BATCH_TASKS, math.ceil(len(todo) / (2 * max(1, in_flight)))))
+    out: list[list[int]] = []
+    current: list[int] = []
+    points = 0
+    for i in todo:
+        n = len(tasks[i].series)
+        if current and (len(current) >= size or points + n > BATCH_POINTS):
+            out.append(current)
+            current, points = [], 0
+        current.append(i)
+        points += n
+    if current:
+        out.append(current)
+    return out
 
 
 def store_result(store: RunStore, task: Task, record: TaskRecord, scores: np.ndarray | None) -> TaskRecord:
@@ -331,6 +447,21 @@ def is_done(store: RunStore, task: Task, *, retry_failed: bool = True) -> TaskRe
     return None if retry_failed else prev
 
 
+def pending(
+    store: RunStore, tasks: list[Task], *, force: bool = False, retry_failed: bool = False
+) -> tuple[dict[int, TaskRecord], list[int]]:
+    """The stored records of the tasks already done (by index), and the indices of the others, in order."""
+    done: dict[int, TaskRecord] = {}
+    todo: list[int] = []
+    for i, t in enumerate(tasks):
+        prev = None if force else is_done(store, t, retry_failed=retry_failed)
+        if prev is not None:
+            done[i] = prev
+        else:
+            todo.append(i)
+    return done, todo
+
+
 def run_tasks(
     store: RunStore,
     tasks: list[Task],
@@ -342,80 +473,113 @@ def run_tasks(
     force: bool = False,
     retry_failed: bool = False,
     fail_fast: bool = False,
+    per_series: PerSeries | None = None,
+    done: tuple[dict[int, TaskRecord], list[int]] | None = None,
 ) -> list[TaskRecord]:
     """Run every task not already done in ``store`` on ``executor``; store each result as it comes; return all.
 
     ``executor`` is any :class:`concurrent.futures.Executor` (local processes,
     a Dask client's executor, ...); ``None`` runs the tasks one by one in this
-    process. At most ``in_flight`` tasks are submitted ahead, so an interrupt
-    leaves little queued work and progress stays live. ``on_done(task,
-    record)`` is called as each task finishes. ``force`` recomputes every
-    task; ``retry_failed`` reruns the ones recorded as failed (otherwise a
-    failure is final for its key). On Ctrl-C, the queued tasks are dropped and
-    the running ones finish and are saved (a second Ctrl-C stops them).
+    process. Small tasks go in batches (:func:`batches`); at most ``in_flight``
+    batches are submitted ahead, so an interrupt leaves little queued work
+    and progress stays live. ``on_done(task, record)`` is called as each task
+    is stored. ``force`` recomputes every task; ``retry_failed`` reruns the
+    ones recorded as failed (otherwise a failure is final for its key).
+    ``per_series``: the settings under which workers evaluate the raw scores.
+    ``done``: :func:`pending`'s answer when the caller already has it. On
+    Ctrl-C, the queued tasks are dropped and the running ones finish and are
+    saved (a second Ctrl-C stops them).
     """
-    records: dict[int, TaskRecord] = {}
-    todo: list[int] = []
-    for i, t in enumerate(tasks):
-        prev = None if force else is_done(store, t, retry_failed=retry_failed)
-        if prev is not None:
-            records[i] = prev
-        else:
-            todo.append(i)
+    records, todo = done if done is not None else pending(store, tasks, force=force, retry_failed=retry_failed)
+    records = dict(records)
 
-    def finished(i: int, record: TaskRecord, scores: np.ndarray | None) -> None:
-        record = store_result(store, tasks[i], record, scores)
-        records[i] = record
-        if on_done:
-            on_done(tasks[i], record)
-        if fail_fast and not record.ok:
-            raise FailFastError(f"--fail-fast: {tasks[i].label} failed: {record.error}")
+    def finished(batch: list[int], results: list[Result]) -> None:
+        """Store a batch's results (one disk sync), then report each; --fail-fast stops at its first failure."""
+        written = store.write_tasks(
+            [(tasks[i].slot, r, s, tasks[i].series) for i, (r, s) in zip(batch, results, strict=True)]
+        )
+        for i, record in zip(batch, written, strict=True):
+            records[i] = record
+            if on_done:
+                on_done(tasks[i], record)
+        for i, record in zip(batch, written, strict=True):
+            if fail_fast and not record.ok:
+                raise FailFastError(f"--fail-fast: {tasks[i].label} failed: {record.error}")
 
     if executor is None:
-        for i in todo:
-            finished(i, *execute(tasks[i], timeout))
+        for batch in batches(tasks, todo, in_flight):
+            results: list[Result] = []
+            try:
+                for i in batch:
+                    results.append(execute(tasks[i], timeout, per_series))
+                    if fail_fast and not results[-1][0].ok:
+                        break
+            finally:  # what finished is saved, even on Ctrl-C
+                if results:
+                    finished(batch[: len(results)], results)
         return [records[i] for i in range(len(tasks))]
 
-    own_timeout = timeout if not getattr(executor, "enforces_timeout", False) else None
-    pending: dict[Future[Any], tuple[int, float]] = {}
-    queue: Iterator[int] = iter(todo)
+    enforces = getattr(executor, "enforces_timeout", False)
+    own_timeout = timeout if not enforces else None
+    submitted: dict[Future[Any], tuple[list[int], float]] = {}
+    queue: deque[list[int]] = deque(batches(tasks, todo, in_flight))
+
+    def submit(batch: list[int]) -> Future[Any]:
+        ts = [tasks[i] for i in batch]
+        if len(batch) == 1:  # alone, as before batches: the executor (or the runner) enforces its timeout
+            return executor.submit(execute_batch, ts, None, per_series)
+        if enforces:  # each task's own timeout runs in the worker; the pool stops a batch that hangs anyway
+            whole = None if timeout is None else timeout * (len(batch) + 1)
+            return executor.submit_with_timeout(whole, execute_batch, ts, timeout, per_series)  # type: ignore[attr-defined]
+        return executor.submit(execute_batch, ts, timeout, per_series)
 
     def fill() -> None:
-        while len(pending) < max(1, in_flight):
-            i = next(queue, None)
-            if i is None:
-                return
-            pending[executor.submit(execute, tasks[i])] = (i, time.monotonic())
+        while len(submitted) < max(1, in_flight) and queue:
+            batch = queue.popleft()
+            submitted[submit(batch)] = (batch, time.monotonic())
 
-    def collect(fut: Future[Any], i: int) -> None:
+    def one_by_one(batch: list[int]) -> None:
+        """A batch that crashed or hung goes again one task at a time, so only the culprit fails."""
+        queue.extendleft([i] for i in reversed(batch))
+
+    def collect(fut: Future[Any], batch: list[int]) -> None:
         try:
-            record, scores = fut.result()
+            results = fut.result()
         except PoolBroken:
             raise  # the environment, not the task: nothing is recorded, the run stops with the reason
         except (TaskTimeout, WorkerDied) as exc:
-            record, scores = failed_record(tasks[i], exc, "timeout" if isinstance(exc, TaskTimeout) else "crash"), None
+            if len(batch) > 1:
+                return one_by_one(batch)
+            kind: FailureKind = "timeout" if isinstance(exc, TaskTimeout) else "crash"
+            results = [(failed_record(tasks[batch[0]], exc, kind), None)]
         except Exception as exc:  # the executor lost the task (a remote worker died, ...)
-            record, scores = failed_record(tasks[i], exc, "crash", traceback.format_exc()), None
-        finished(i, record, scores)
+            if len(batch) > 1:
+                return one_by_one(batch)
+            results = [(failed_record(tasks[batch[0]], exc, "crash", traceback.format_exc()), None)]
+        finished(batch, results)
 
     try:
         fill()
-        while pending:
-            done, _ = wait(list(pending), timeout=5.0 if own_timeout else None, return_when=FIRST_COMPLETED)
-            for fut in done:
-                i, _ = pending.pop(fut)
-                collect(fut, i)
+        while submitted:
+            ready, _ = wait(list(submitted), timeout=5.0 if own_timeout else None, return_when=FIRST_COMPLETED)
+            for fut in ready:
+                batch, _ = submitted.pop(fut)
+                collect(fut, batch)
             if own_timeout:
                 now = time.monotonic()
-                for fut, (i, started) in list(pending.items()):
-                    if now - started > own_timeout:  # from submission: at most a worker's worth are submitted
+                for fut, (batch, started) in list(submitted.items()):
+                    # from submission: at most a worker's worth are submitted
+                    if now - started > own_timeout * len(batch):
                         fut.cancel()
-                        pending.pop(fut)
+                        submitted.pop(fut)
+                        if len(batch) > 1:
+                            one_by_one(batch)
+                            continue
                         exc = TaskTimeout(f"timed out after {own_timeout:g} s (--task-timeout)")
-                        finished(i, failed_record(tasks[i], exc, "timeout"), None)
+                        finished(batch, [(failed_record(tasks[batch[0]], exc, "timeout"), None)])
             fill()
     except KeyboardInterrupt:
-        running = [f for f in pending if not f.cancel()]
+        running = [f for f in submitted if not f.cancel()]
         if running:
             print(
                 f"interrupted: waiting for {len(running)} running task(s) to finish and be saved "
@@ -426,12 +590,12 @@ def run_tasks(
             try:
                 for fut in running:
                     wait([fut])
-                    collect(fut, pending[fut][0])
+                    collect(fut, submitted[fut][0])
             except KeyboardInterrupt:
                 pass
         raise
     except BaseException:
-        for fut in pending:
+        for fut in submitted:
             fut.cancel()
         raise
     return [records[i] for i in range(len(tasks))]
