@@ -396,6 +396,8 @@ def execute_batch(tasks: list[Task], timeout: float | None = None, per_series: P
     (:func:`_fit_many`); every task is then scored (and, for the others,
     fitted) on its own, so its record, timing and failure are its own.
     """
+    for name in {t.detector.name for t in tasks}:  # imports, untimed: each task's clock covers its own work
+        registry.get_detector_class(name)
     fitted = _fit_many(tasks, timeout)
     return [execute(t, timeout, per_series, fitted=fitted.get(i)) for i, t in enumerate(tasks)]
 
@@ -510,8 +512,9 @@ def run_tasks(
         for batch in batches(tasks, todo, in_flight):
             results: list[Result] = []
             try:
-                for i in batch:
-                    results.append(execute(tasks[i], timeout, per_series))
+                fitted = _fit_many([tasks[i] for i in batch], timeout)
+                for k, i in enumerate(batch):
+                    results.append(execute(tasks[i], timeout, per_series, fitted=fitted.get(k)))
                     if fail_fast and not results[-1][0].ok:
                         break
             finally:  # what finished is saved, even on Ctrl-C
