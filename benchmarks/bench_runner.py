@@ -19,7 +19,9 @@ overhead is (wall - the same run's time with no tasks) / tasks.
 series of ``--length`` points (yahoo-synth) with the default metrics, in this
 process and on ``--jobs`` worker processes, end to end (planning, dispatch,
 storing, evaluating; ``--plots none``, so the report is the HTML page alone).
-Per task = (wall - the one-series run's wall) / tasks. Not a test.
+Per task = (wall - the one-series run's wall) / tasks; the CPU column is the
+same difference in CPU seconds of the run and its workers (less sensitive than
+wall time to other work on the machine). Not a test.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -94,21 +97,33 @@ def main() -> int:
     return 0
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of the finished child processes (and the workers they waited for) so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def scale(n_series: int, length: int, jobs: int) -> int:
     """Per-task cost of ``null`` (default metrics) on ``n_series`` x ``length``, in this process and on workers."""
     run = ["--detector", "null", "--no-baselines", "--dataset", "yahoo-synth", "-q", "--plots", "none"]
     run += ["--param", f"yahoo-synth.n_series={n_series}", "--param", f"yahoo-synth.length={length}"]
     base = [sys.executable, "-m", "bench", "run", *run]
     with tempfile.TemporaryDirectory() as tmp:
+        cpu0 = cpu_seconds()
         one = timed([*base, "--series", "synth_000", "--out", str(Path(tmp) / "one"), "--jobs", "0"])
+        one_cpu = cpu_seconds() - cpu0
         print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start (other work shares them)")
         print(f"{n_series} series x {length} points, null, default metrics; fixed cost (one series): {one:.1f} s")
-        print(f"{'where':24s} {'wall s':>8s} {'tasks':>6s} {'detector s':>11s} {'ms per task':>12s}")
+        print(
+            f"{'where':24s} {'wall s':>8s} {'tasks':>6s} {'detector s':>11s} {'ms per task':>12s} {'CPU ms/task':>12s}"
+        )
         for name, flags in {"this process": ["--jobs", "0"], f"{jobs} worker processes": ["--jobs", str(jobs)]}.items():
             out = Path(tmp) / name.replace(" ", "_")
+            cpu0 = cpu_seconds()
             wall = timed([*base, *flags, "--out", str(out)])
+            cpu = cpu_seconds() - cpu0 - one_cpu
             n, busy = task_seconds(out)
-            print(f"{name:24s} {wall:8.1f} {n:6d} {busy:11.2f} {(wall - one) / n * 1000:12.1f}")
+            print(f"{name:24s} {wall:8.1f} {n:6d} {busy:11.2f} {(wall - one) / n * 1000:12.1f} {cpu / n * 1000:12.1f}")
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 
