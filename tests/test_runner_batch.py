@@ -193,3 +193,18 @@ def test_a_failing_fit_many_falls_back_to_one_fit_per_task() -> None:
     got = execute_batch(tasks)
     assert all(rec.ok for rec, _ in got)
     assert [s.tolist() for _, s in got] == [execute(t)[1].tolist() for t in tasks]
+
+
+# --------------------------------------------------------------------------- VUS, the costliest default metric
+@pytest.mark.parametrize("seed", range(5))
+def test_vus_in_chunks_of_buffer_lengths_equals_all_at_once(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.metrics import vus as vus_module
+
+    rng = np.random.default_rng(seed)
+    y = np.zeros(500, np.int8)
+    for start in rng.integers(0, 480, 4):
+        y[start : start + rng.integers(1, 20)] = 1
+    s = rng.random(500)
+    whole = vus_module.vus(y, s)
+    monkeypatch.setattr(vus_module, "CHUNK_ENTRIES", 1)  # one buffer length at a time, as the loop it replaced
+    assert vus_module.vus(y, s) == whole
