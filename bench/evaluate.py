@@ -23,10 +23,13 @@ while its alarms still count as false positives in ``pooled`` and NAB.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -83,8 +86,8 @@ class PerSeries:
     families: tuple[str, ...]
 
     def settings(self) -> str:
-        """The exact saved form of these settings: ``<threshold spec>|<family,family,...>``."""
-        return f"{self.strategy.spec()}|{','.join(self.families)}"
+        """The exact saved form: ``<threshold spec>|<family,family,...>|<metrics code version>``."""
+        return f"{self.strategy.spec()}|{','.join(self.families)}|{metrics_code_version()}"
 
     def values(self, series: Series, scores: np.ndarray, n_warmup: int) -> dict[str, float]:
         """The per-series values of ``scores`` on ``series`` (:func:`series_values`)."""
@@ -103,6 +106,20 @@ def series_eval(
     threshold, alarms = strategy.alarms(test_scores, train_scores, labels if strategy.oracle else None)
     ts = None if series.timestamps is None else series.timestamps[te:]
     return SeriesEval(labels, test_scores, alarms, ts), threshold
+
+
+@functools.cache
+def metrics_code_version() -> str:
+    """SHA-256 (16 hex digits) of the metric code's sources (``bench/metrics/*.py`` and this module).
+
+    Part of :meth:`PerSeries.settings`: values a worker computed with other metric code are computed again.
+    """
+    here = Path(__file__).resolve()
+    h = hashlib.sha256()
+    for path in [here, *sorted((here.parent / "metrics").glob("*.py"))]:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def series_values(

@@ -10,14 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import pipeline, registry, runner
+from bench import evaluate, pipeline, registry, runner
 from bench.backends import WorkerPool
 from bench.cli import main
 from bench.config import DetectorSpec
 from bench.detectors.base import Detector
 from bench.evaluate import PerSeries
-from bench.metrics.thresholds import DEFAULT
+from bench.metrics.thresholds import DEFAULT, from_spec
 from bench.results import RunStore, read_metrics
+from bench.runfolder import read_config
 from bench.runner import batches, execute, execute_batch, make_task, run_tasks
 from bench.series import Series
 
@@ -131,23 +132,30 @@ def test_worker_evaluation_equals_the_last_stage(tmp_path: Path, monkeypatch: py
     pd.testing.assert_frame_equal(comparable(tmp_path / "workers"), comparable(tmp_path / "parent"))
 
 
-def test_worker_values_are_small_and_reused_only_for_the_same_settings(tmp_path: Path) -> None:
+def test_worker_values_are_small_and_reused_only_for_the_same_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "run"
     assert main(["run", "--dataset", "tiny", "-q", "--no-baselines", "--detector", "zscore", "--out", str(out)]) == 0
+    expected = PerSeries(DEFAULT, read_config(RunStore(out)).metrics).settings()
     for r in records(out):
+        assert r["metrics"]["settings"] == expected
         assert len(json.dumps(r["metrics"])) < 2000  # values, not curves
-        assert (
-            r["metrics"]["settings"]
-            == PerSeries(DEFAULT, tuple(r["metrics"]["settings"].split("|")[1].split(","))).settings()
-        )
-    # another threshold: the stored values do not apply, the last stage computes them
-    from bench.metrics.thresholds import from_spec
-
-    again = pipeline.evaluate_run(RunStore(out), threshold=from_spec("quantile:0.99"))
-    assert set(again.metrics.metric) >= {"vus_pr", "f1"}
     first = read_metrics(out / "metrics.csv")
+    # a stored value is what the last stage reports for the same settings ...
+    path = sorted((out / "tasks").rglob("s0.json"))[0]
+    saved = json.loads(path.read_text())
+    saved["metrics"]["values"]["vus_pr"] = 0.123
+    path.write_text(json.dumps(saved))
+    vus_s0 = lambda m: m[(m.metric == "vus_pr") & (m.series == "s0")].value.item()  # noqa: E731
+    assert vus_s0(pipeline.evaluate_run(RunStore(out), name="same").metrics) == 0.123
+    # ... and is computed again for another threshold, or by other metric code
+    other = pipeline.evaluate_run(RunStore(out), threshold=from_spec("quantile:0.99"), name="other").metrics
+    assert vus_s0(other) == vus_s0(first) != 0.123
     f1 = lambda m: m[(m.metric == "f1") & (m.series != "")].value.to_numpy()  # noqa: E731
-    assert not np.array_equal(f1(first), f1(again.metrics))
+    assert not np.array_equal(f1(first), f1(other))
+    monkeypatch.setattr(evaluate, "metrics_code_version", lambda: "edited")
+    assert vus_s0(pipeline.evaluate_run(RunStore(out), name="edited").metrics) == vus_s0(first)
 
 
 # --------------------------------------------------------------------------- detectors that fit many series at once
