@@ -370,7 +370,11 @@ def _fit_many(tasks: list[Task], timeout: float | None) -> dict[int, tuple[Any, 
     """
     groups: dict[tuple[str, str, int], list[int]] = defaultdict(list)
     for i, t in enumerate(tasks):
-        if callable(getattr(registry.get_detector_class(t.detector.name), "fit_many", None)):
+        try:
+            cls = registry.get_detector_class(t.detector.name)
+        except Exception:  # noqa: S112 - the task fails on it alone, in execute
+            continue
+        if callable(getattr(cls, "fit_many", None)):
             groups[(t.detector.name, _canonical(t.params), t.seed)].append(i)
     fitted: dict[int, tuple[Any, float]] = {}
     for idx in groups.values():
