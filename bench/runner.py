@@ -503,7 +503,14 @@ def run_tasks(
     records = dict(records)
 
     def finished(batch: list[int], results: list[Result]) -> None:
-        """Store a batch's results (one disk sync), then report each; --fail-fast stops at its first failure."""
+        """Store a batch's results (one disk sync), then report each; --fail-fast stops at its first failure.
+
+        With --fail-fast, the tasks after a failed one in its batch are not stored, as if they had not run.
+        """
+        if fail_fast:
+            first = next((k for k, (r, _) in enumerate(results) if not r.ok), None)
+            if first is not None:
+                batch, results = batch[: first + 1], results[: first + 1]
         written = store.write_tasks(
             [(tasks[i].slot, r, s, tasks[i].series) for i, (r, s) in zip(batch, results, strict=True)]
         )
