@@ -20,6 +20,7 @@ from typing import Any
 from bench import registry
 from bench.backends import DEFAULT_TASK_TIMEOUT, check_jobs, check_scheduler, check_timeout, make_executor
 from bench.config import DetectorSpec, PostSpec, RunConfig, dataset_spec, disambiguate, resolve_metrics
+from bench.dispatch import pending, run_tasks
 from bench.errors import OutputError, ParameterError
 from bench.evaluate import PerSeries
 from bench.finish import RunResult, finish
@@ -30,7 +31,7 @@ from bench.progress import Progress
 from bench.records import TaskRecord
 from bench.results import RunLock, RunStore, environment, remove_partial_files, safe_component, write_json
 from bench.runfolder import read_config, stored_records
-from bench.runner import Task, check_task_count, pending, plan, run_tasks
+from bench.runner import Task, check_task_count, plan
 from bench.series import Series
 
 __all__ = ["RunOptions", "RunResult", "evaluate_run", "evaluate_score_files", "run"]

@@ -10,16 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import evaluate, pipeline, registry, runner
+from bench import dispatch, evaluate, pipeline, registry
 from bench.backends import WorkerPool
 from bench.cli import main
 from bench.config import DetectorSpec
 from bench.detectors.base import Detector
+from bench.dispatch import batches, run_tasks
 from bench.evaluate import PerSeries
 from bench.metrics.thresholds import DEFAULT, from_spec
 from bench.results import RunStore, read_metrics
 from bench.runfolder import read_config
-from bench.runner import batches, execute, execute_batch, make_task, run_tasks
+from bench.runner import execute, execute_batch, make_task
 from bench.series import Series
 
 HERE = __name__  # plug-ins below are named f"{HERE}:Class"
@@ -52,7 +53,7 @@ def without_costs(record: dict) -> dict:  # type: ignore[type-arg]
 
 # --------------------------------------------------------------------------- cutting the work into batches
 def test_batches_keep_order_and_respect_both_limits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner, "BATCH_POINTS", 1300)
+    monkeypatch.setattr(dispatch, "BATCH_POINTS", 1300)
     s = tiny_series()
     tasks = [make_task(DetectorSpec("zscore"), seed, x) for seed in range(4) for x in s]  # 600, 600, 700 points
     todo = list(range(len(tasks)))
@@ -60,7 +61,7 @@ def test_batches_keep_order_and_respect_both_limits(monkeypatch: pytest.MonkeyPa
     assert [i for b in cut for i in b] == todo  # every task once, in order
     assert all(sum(len(tasks[i].series) for i in b) <= 1300 or len(b) == 1 for b in cut)
     assert max(len(b) for b in cut) == 2  # 600 + 600 fit, 600 + 700 do not
-    monkeypatch.setattr(runner, "BATCH_POINTS", 100)  # every series longer than a batch: each goes alone
+    monkeypatch.setattr(dispatch, "BATCH_POINTS", 100)  # every series longer than a batch: each goes alone
     assert batches(tasks, todo, in_flight=1) == [[i] for i in todo]
 
 
@@ -76,7 +77,7 @@ def test_batches_leave_work_for_every_submission_slot() -> None:
 def test_batched_run_equals_one_task_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     args = ["run", "--dataset", "tiny", "-q", "--no-baselines", "--detector", "zscore,iforest", "--seeds", "0,1"]
     assert main([*args, "--out", str(tmp_path / "batched"), "--jobs", "1"]) == 0
-    monkeypatch.setattr(runner, "BATCH_TASKS", 1)
+    monkeypatch.setattr(dispatch, "BATCH_TASKS", 1)
     assert main([*args, "--out", str(tmp_path / "single"), "--jobs", "1"]) == 0
     assert main([*args, "--out", str(tmp_path / "here"), "--jobs", "0"]) == 0
     batched, single, here = (records(tmp_path / n) for n in ("batched", "single", "here"))
