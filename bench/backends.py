@@ -165,6 +165,7 @@ class _Worker:
     future: Future[Any] | None = None
     deadline: float = float("inf")
     loaded: bool = False  # its task is loaded and running (the task timeout runs), else still loading
+    timeout: float | None = None  # its task's timeout
 
 
 @dataclass
@@ -174,6 +175,7 @@ class _Job:
     args: tuple[Any, ...]
     kwargs: dict[str, Any] = field(default_factory=dict)
     started: bool = False  # its future is RUNNING (a requeued job keeps it so)
+    timeout: float | None = None
 
 
 class WorkerPool(Executor):
@@ -216,13 +218,19 @@ class WorkerPool(Executor):
         return _Worker(process, parent)
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self.submit_with_timeout(self._timeout, fn, *args, **kwargs)
+
+    def submit_with_timeout(
+        self, timeout: float | None, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> Future[Any]:
+        """:meth:`submit` with its own timeout (a batch of tasks: the sum of theirs) instead of the pool's."""
         future: Future[Any] = Future()
         with self._lock:
             if self._broken is not None:
                 raise self._broken
             if self._closing:
                 raise RuntimeError("cannot submit to a WorkerPool that is shutting down")
-            self._queue.append(_Job(future, fn, args, kwargs))
+            self._queue.append(_Job(future, fn, args, kwargs, timeout=timeout))
         self._wake()
         return future
 
@@ -263,8 +271,8 @@ class WorkerPool(Executor):
             except Exception as exc:  # the task cannot be pickled: fail it, keep the worker
                 job.future.set_exception(exc)
                 continue
-            w.future, w.loaded = job.future, False
-            w.deadline = time.monotonic() + self._load_seconds if self._timeout else float("inf")
+            w.future, w.loaded, w.timeout = job.future, False, job.timeout
+            w.deadline = time.monotonic() + max(self._load_seconds, job.timeout or 0.0) if job.timeout else float("inf")
 
     def _retire(self, w: _Worker, error: BaseException | None) -> None:
         """Stop ``w`` and fail its task with ``error`` (when it had one); the next dispatch starts a replacement."""
@@ -313,7 +321,7 @@ class WorkerPool(Executor):
                     continue
                 if message == STARTED:
                     w.loaded = True
-                    w.deadline = now + self._timeout if self._timeout else float("inf")
+                    w.deadline = now + w.timeout if w.timeout else float("inf")
                     continue
                 ok, value = message
                 future, w.future, w.deadline = w.future, None, float("inf")
@@ -326,10 +334,9 @@ class WorkerPool(Executor):
 
     def _timed_out(self, w: _Worker) -> TaskTimeout:
         if w.loaded:
-            return TaskTimeout(f"timed out after {self._timeout:g} s (--task-timeout)")
-        return TaskTimeout(
-            f"the worker did not finish loading the task (importing its modules) within {self._load_seconds:g} s"
-        )
+            return TaskTimeout(f"timed out after {w.timeout:g} s (--task-timeout)")
+        load = max(self._load_seconds, w.timeout or 0.0)
+        return TaskTimeout(f"the worker did not finish loading the task (importing its modules) within {load:g} s")
 
     @staticmethod
     def _exit_code(w: _Worker) -> int | None:

@@ -23,15 +23,20 @@ while its alarms still count as false positives in ``pooled`` and NAB.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import warnings
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from bench import registry
+from bench.metrics import catalog
 from bench.metrics.catalog import COST, THRESHOLD, MetricFamily, SeriesEval
 from bench.metrics.records import COLUMNS
 from bench.metrics.thresholds import DEFAULT, ThresholdStrategy
@@ -46,6 +51,9 @@ class Scored:
     ``row`` is the table label (``lstm``, ``lstm+likelihood``); ``record`` the
     raw task's record (its costs are reported); ``n_warmup`` the points the
     detector could not score yet (left out of the threshold's training scores).
+    ``values``: the per-series values already computed for these scores under
+    this evaluation's settings (by the worker that ran the task,
+    :class:`PerSeries`), or None to compute them here.
     """
 
     row: str
@@ -54,6 +62,37 @@ class Scored:
     scores: np.ndarray
     n_warmup: int
     record: TaskRecord
+    values: Mapping[str, float] | None = None
+
+
+def family_applies(fam: MetricFamily, dataset: str) -> bool:
+    """Whether ``fam`` gives values on ``dataset`` (:func:`bench.registry.family_applies`)."""
+    return registry.family_applies(fam.key, fam.dataset_specific, dataset)
+
+
+@dataclass(frozen=True)
+class PerSeries:
+    """The settings the per-series metric values depend on besides the scores: threshold strategy, families.
+
+    A worker that ran a task computes its raw scores' per-series values with
+    these settings (:func:`series_values`) and returns them in the task's
+    record with :meth:`settings`; the last stage reuses them for the raw row
+    when its own settings give the same string, and computes them otherwise
+    (post-processed rows, another threshold or metric set). Corpus-level and
+    pooled values always come from the last stage, which sees every series.
+    """
+
+    strategy: ThresholdStrategy
+    families: tuple[str, ...]
+
+    def settings(self) -> str:
+        """The exact saved form: ``<threshold spec>|<family,family,...>|<metrics code version>``."""
+        return f"{self.strategy.spec()}|{','.join(self.families)}|{metrics_code_version()}"
+
+    def values(self, series: Series, scores: np.ndarray, n_warmup: int) -> dict[str, float]:
+        """The per-series values of ``scores`` on ``series`` (:func:`series_values`)."""
+        ev, threshold = series_eval(series, scores, n_warmup, self.strategy)
+        return series_values(series.dataset, ev, threshold, catalog.resolve(list(self.families)), family_applies)
 
 
 def series_eval(
@@ -67,6 +106,41 @@ def series_eval(
     threshold, alarms = strategy.alarms(test_scores, train_scores, labels if strategy.oracle else None)
     ts = None if series.timestamps is None else series.timestamps[te:]
     return SeriesEval(labels, test_scores, alarms, ts), threshold
+
+
+@functools.cache
+def metrics_code_version() -> str:
+    """SHA-256 (16 hex digits) of the metric code's sources (``bench/metrics/*.py`` and this module).
+
+    Part of :meth:`PerSeries.settings`: values a worker computed with other metric code are computed again.
+    """
+    here = Path(__file__).resolve()
+    h = hashlib.sha256()
+    for path in [here, *sorted((here.parent / "metrics").glob("*.py"))]:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def series_values(
+    dataset: str,
+    ev: SeriesEval,
+    threshold: float,
+    families: list[MetricFamily],
+    applies: Callable[[MetricFamily, str], bool],
+) -> dict[str, float]:
+    """One series' metric values (the threshold, then each applicable family's), NaN where the series has no anomaly.
+
+    The one place a per-series value is computed, in a worker or in the last stage, so both give the same floats.
+    """
+    values: dict[str, float] = {"threshold": threshold}
+    for fam in families:
+        if fam.compute is not None and applies(fam, dataset):
+            values.update(fam.compute(ev))
+    if not ev.y_true.any():
+        always = {THRESHOLD.name, *(m for f in families for m in f.defined_without_anomalies)}
+        values = {m: (v if m in always else float("nan")) for m, v in values.items()}
+    return values
 
 
 def _pool(evals: list[SeriesEval]) -> SeriesEval:
@@ -100,7 +174,6 @@ def evaluate(
     series failed).
     """
     per_series = [f for f in families if f.compute is not None]
-    always = {THRESHOLD.name, *(m.name for m in COST), *(m for f in families for m in f.defined_without_anomalies)}
     totals_of = [m.name for m in COST if m.over_series == "total"]
     rows: list[tuple[Any, ...]] = []
     groups: dict[tuple[str, str, int], list[tuple[Series, SeriesEval, np.ndarray, float]]] = defaultdict(list)
@@ -108,12 +181,10 @@ def evaluate(
         s = it.series
         ev, threshold = series_eval(s, it.scores, it.n_warmup, strategy)
         groups[(s.dataset, it.row, it.seed)].append((s, ev, it.scores, threshold))
-        values: dict[str, float] = {"threshold": threshold}
-        for fam in per_series:
-            if applies(fam, s.dataset):
-                values.update(fam.compute(ev))  # type: ignore[misc]
-        if not ev.y_true.any():
-            values = {m: (v if m in always else float("nan")) for m, v in values.items()}
+        if it.values is not None:
+            values = dict(it.values)
+        else:
+            values = series_values(s.dataset, ev, threshold, families, applies)
         values.update({m.name: float(v) for m in COST if (v := getattr(it.record, m.name, None)) is not None})
         rows.extend((s.dataset, s.name, "", it.row, it.seed, m, float(v)) for m, v in values.items())
     frame = pd.DataFrame(rows, columns=COLUMNS)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +17,7 @@ from bench.config import (
     raw_error_rows,
     resolve_metrics,
 )
-from bench.evaluate import evaluate
+from bench.evaluate import PerSeries, Scored, evaluate, family_applies
 from bench.metrics import catalog
 from bench.metrics.thresholds import ThresholdStrategy
 from bench.records import TaskRecord
@@ -49,11 +49,22 @@ class RunResult:
         return [r for r in self.records if not r.ok]
 
 
-def _applies(config: RunConfig) -> Callable[[catalog.MetricFamily, str], bool]:
-    def applies(fam: catalog.MetricFamily, dataset: str) -> bool:
-        return registry.family_applies(fam.key, fam.dataset_specific, dataset)
+def with_worker_values(items: list[Scored], rows: Sequence[DetectorSpec], per_series: PerSeries) -> list[Scored]:
+    """``items`` with the per-series values their workers computed, where they hold for these settings.
 
-    return applies
+    A raw row's item (no post-processor) takes the ``values`` of its task's
+    record when the record's ``settings`` are ``per_series``'; the others
+    keep None and are computed by :func:`bench.evaluate.evaluate`.
+    """
+    raw = {row.alias for row in rows if not row.post}
+    settings = per_series.settings()
+    out = []
+    for it in items:
+        saved = it.record.metrics
+        if it.row in raw and saved is not None and saved.get("settings") == settings:
+            it = replace(it, values=saved["values"])
+        out.append(it)
+    return out
 
 
 def failures_frame(tasks: list[Task], records: list[TaskRecord], root: Path) -> pd.DataFrame:
@@ -97,8 +108,9 @@ def finish(
     strategy = threshold or config.threshold
     families = catalog.resolve(list(metrics or config.metrics))
     items, counts = scored_items(store, config, series, tasks, records)
+    items = with_worker_values(items, config.rows, PerSeries(strategy, tuple(metrics or config.metrics)))
     incomplete = {k for k, (ok, total) in counts.items() if ok < total}
-    frame = evaluate(items, families, strategy=strategy, applies=_applies(config), incomplete=incomplete)
+    frame = evaluate(items, families, strategy=strategy, applies=family_applies, incomplete=incomplete)
     count_rows = [
         (ds, "", "count", row, seed, m, float(v))
         for (ds, row, seed), (ok, total) in counts.items()

@@ -20,7 +20,9 @@ from typing import Any
 from bench import registry
 from bench.backends import DEFAULT_TASK_TIMEOUT, check_jobs, check_scheduler, check_timeout, make_executor
 from bench.config import DetectorSpec, PostSpec, RunConfig, dataset_spec, disambiguate, resolve_metrics
+from bench.dispatch import pending, run_tasks
 from bench.errors import OutputError, ParameterError
+from bench.evaluate import PerSeries
 from bench.finish import RunResult, finish
 from bench.loading import count_series, load_series
 from bench.metrics.thresholds import ThresholdStrategy
@@ -29,7 +31,7 @@ from bench.progress import Progress
 from bench.records import TaskRecord
 from bench.results import RunLock, RunStore, environment, remove_partial_files, safe_component, write_json
 from bench.runfolder import read_config, stored_records
-from bench.runner import Task, check_task_count, is_done, plan, run_tasks
+from bench.runner import Task, check_task_count, plan
 from bench.series import Series
 
 __all__ = ["RunOptions", "RunResult", "evaluate_run", "evaluate_score_files", "run"]
@@ -135,18 +137,27 @@ def run(
             remove_partial_files(store.root)
             previous = prepare_folder(store, config, update=options.update)
             write_config(store, config, series, {"command": command, "jobs": width, "backend": where}, previous)
-            records = _execute(store, tasks, executor, options, options.in_flight_for(width))
+            per_series = PerSeries(config.threshold, tuple(config.metrics)) if _raw_rows(config) else None
+            records = _execute(store, tasks, executor, options, options.in_flight_for(width), per_series)
             return finish(store, config, series, tasks, records)
 
 
+def _raw_rows(config: RunConfig) -> bool:
+    """Whether a row of ``config`` is a detector's raw scores (no post-processing): the workers then evaluate them."""
+    return any(not row.post for row in config.rows)
+
+
 def _execute(
-    store: RunStore, tasks: list[Task], executor: Executor | None, options: RunOptions, in_flight: int
+    store: RunStore,
+    tasks: list[Task],
+    executor: Executor | None,
+    options: RunOptions,
+    in_flight: int,
+    per_series: PerSeries | None = None,
 ) -> list[TaskRecord]:
     """:func:`bench.runner.run_tasks` with a progress bar that starts at the tasks already done."""
-    done_before = 0
-    if not options.force:
-        done_before = sum(is_done(store, t, retry_failed=options.retry_failed) is not None for t in tasks)
-    bar = Progress(len(tasks), initial=done_before, enabled=options.progress)
+    done = pending(store, tasks, force=options.force, retry_failed=options.retry_failed)
+    bar = Progress(len(tasks), initial=len(done[0]), enabled=options.progress)
     try:
         return run_tasks(
             store,
@@ -158,6 +169,8 @@ def _execute(
             force=options.force,
             retry_failed=options.retry_failed,
             fail_fast=options.fail_fast,
+            per_series=per_series,
+            done=done,
         )
     finally:
         bar.close()

@@ -61,6 +61,10 @@ class TaskRecord:
         Of a task that succeeded: the sha256 of its series' file of timestamps and labels
         (``series/<dataset>/<series>.npz``); None in a record of the previous release, whose score file is a CSV
         holding them (:func:`bench.scorestore.scores_suffix`).
+    metrics
+        Of a task that succeeded, when its worker evaluated it: ``{"settings": ..., "values": {...}}``, its raw
+        scores' per-series metric values and the settings they were computed with
+        (:class:`bench.evaluate.PerSeries`); the last stage reuses them when its settings are the same.
     failure, error, traceback
         Of a failed task: the kind of failure, ``"Type: message"`` and a detector bug's traceback.
     extra
@@ -86,6 +90,7 @@ class TaskRecord:
     epochs_run: int | None = None
     scores_sha256: str | None = None
     series_sha256: str | None = None
+    metrics: Mapping[str, Any] | None = None
     failure: FailureKind | None = None
     error: str = ""
     traceback: str | None = None
@@ -118,6 +123,8 @@ class TaskRecord:
                 out["scores_sha256"] = self.scores_sha256
             if self.series_sha256 is not None:
                 out["series_sha256"] = self.series_sha256
+            if self.metrics is not None:
+                out["metrics"] = dict(self.metrics)
         elif self.status == "failed":
             out.update(failure=self.failure, error=self.error)
             if self.traceback:

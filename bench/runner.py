@@ -22,6 +22,18 @@ detector class's first task in a process, :func:`warm_up` pays its imports
 and library start-up untimed, so every process records comparable times. A
 detector that raises on one series is recorded as a failed task and the run
 goes on.
+
+Batches: small tasks travel to a worker together (:mod:`bench.dispatch`
+cuts them), run one after the other there (:func:`execute_batch`), and come
+back together, so the cost of
+a submission, a result message and a disk sync is shared. Each task still
+has its own timeout (``SIGALRM`` in the worker), its own record and its own
+failure: a batch whose worker crashed or hung is sent again one task at a
+time. The worker also computes the per-series metric values of the raw
+scores (:class:`bench.evaluate.PerSeries`), returned in the record, so the
+last stage only computes what needs every series (pooled and corpus values).
+A detector class that declares ``fit_many`` is fitted once for all its tasks
+of a batch that share parameters and seed (see :func:`execute_batch`).
 """
 
 from __future__ import annotations
@@ -34,8 +46,8 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -43,10 +55,11 @@ from typing import Any
 import numpy as np
 
 from bench import registry
-from bench.backends import PoolBroken, TaskTimeout, WorkerDied
+from bench.backends import TaskTimeout
 from bench.config import DetectorSpec
 from bench.detectors.base import Detector
-from bench.errors import BenchError, FailFastError, ParameterError
+from bench.errors import BenchError, ParameterError
+from bench.evaluate import PerSeries
 from bench.records import FailureKind, TaskRecord
 from bench.results import RunStore, Slot, safe_component
 from bench.series import Series
@@ -274,21 +287,38 @@ def warm_up(det: Any, train: np.ndarray) -> None:
     _WARMED.add(cls)
 
 
-def execute(task: Task, timeout: float | None = None) -> tuple[TaskRecord, np.ndarray | None]:
+Result = tuple[TaskRecord, "np.ndarray | None"]
+"""What running a task gives: its record, and its scores (None when it failed)."""
+
+
+def execute(
+    task: Task,
+    timeout: float | None = None,
+    per_series: PerSeries | None = None,
+    *,
+    fitted: tuple[Any, float] | None = None,
+) -> Result:
     """Fit and score one task; return its record and scores (None when it failed). Never raises for a detector.
 
     Runs wherever the executor puts it (this process, a worker process, a
     cluster node) and writes nothing: the runner stores the result. In this
     process ``timeout`` is enforced with ``SIGALRM``; worker pools enforce it
-    by stopping the worker.
+    by stopping the worker. With ``per_series``, the record of a task that
+    succeeded carries its scores' per-series metric values (``metrics``).
+    ``fitted``: the detector already fitted by its class's ``fit_many`` and
+    the fit seconds charged to this task (:func:`execute_batch`).
     """
     s = task.series
     try:
         with _alarm(timeout):
-            det = registry.make_detector(task.detector.name, task.params, seed=task.seed)
-            warm_up(det, s.train)
-            t0 = time.perf_counter()
-            det.fit(s.train)
+            if fitted is None:
+                det = registry.make_detector(task.detector.name, task.params, seed=task.seed)
+                warm_up(det, s.train)
+                t0 = time.perf_counter()
+                det.fit(s.train)
+                fit_seconds = time.perf_counter() - t0
+            else:
+                det, fit_seconds = fitted
             t1 = time.perf_counter()
             raw = det.score(s.values)
             t2 = time.perf_counter()
@@ -301,16 +331,80 @@ def execute(task: Task, timeout: float | None = None) -> tuple[TaskRecord, np.nd
         return failed_record(task, exc, "exception"), None
     except Exception as exc:  # a detector bug must not end the run; keep the traceback
         return failed_record(task, exc, "exception", traceback.format_exc()), None
+    n_warmup = int(getattr(det, "n_warmup_", 0))
     record = base_record(
         task,
         status="ok",
-        fit_seconds=t1 - t0,
+        fit_seconds=fit_seconds,
         score_seconds=t2 - t1,
         us_per_point=(t2 - t1) / len(s) * 1e6,
-        n_warmup=int(getattr(det, "n_warmup_", 0)),
+        n_warmup=n_warmup,
         epochs_run=det.epochs_run_ if registry.detector_entry(task.detector.name).reports_epochs else None,
+        metrics=_metrics(per_series, s, scores, n_warmup),
     )
     return record, scores
+
+
+def _metrics(per_series: PerSeries | None, s: Series, scores: np.ndarray, n_warmup: int) -> dict[str, Any] | None:
+    """The record's ``metrics`` entry, or None: the last stage then computes the values (and reports any error)."""
+    if per_series is None:
+        return None
+    try:
+        return {"settings": per_series.settings(), "values": per_series.values(s, scores, n_warmup)}
+    except Exception:  # not the task's failure: the last stage computes them again and says what went wrong
+        return None
+
+
+def fit_together(tasks: list[Task], timeout: float | None) -> dict[int, tuple[Any, float]]:
+    """Detectors fitted together by their class's ``fit_many``, by task index, with each one's share of the time.
+
+    A detector class may declare ``fit_many(detectors, trains)`` (a class or
+    static method): fit every detector of the list on its training array,
+    as ``fit`` would, in one go (one batched training loop). Tasks of a
+    batch with the same detector, parameters and seed are fitted that way;
+    the fit time is shared equally among them. When ``fit_many`` raises
+    (or passes the group's timeout), its tasks are fitted one by one
+    instead, so each failure stays its own task's.
+    """
+    groups: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+    for i, t in enumerate(tasks):
+        try:
+            cls = registry.get_detector_class(t.detector.name)
+        except Exception:  # noqa: S112 - the task fails on it alone, in execute
+            continue
+        if callable(getattr(cls, "fit_many", None)):
+            groups[(t.detector.name, _canonical(t.params), t.seed)].append(i)
+    fitted: dict[int, tuple[Any, float]] = {}
+    for idx in groups.values():
+        try:
+            with _alarm(timeout * len(idx) if timeout else None):
+                dets = [
+                    registry.make_detector(tasks[i].detector.name, tasks[i].params, seed=tasks[i].seed) for i in idx
+                ]
+                warm_up(dets[0], tasks[idx[0]].series.train)
+                t0 = time.perf_counter()
+                type(dets[0]).fit_many(dets, [tasks[i].series.train for i in idx])
+                share = (time.perf_counter() - t0) / len(idx)
+        except Exception:  # each task is fitted alone instead, and fails (or not) on its own
+            continue
+        fitted.update({i: (d, share) for i, d in zip(idx, dets, strict=True)})
+    return fitted
+
+
+def execute_batch(tasks: list[Task], timeout: float | None = None, per_series: PerSeries | None = None) -> list[Result]:
+    """:func:`execute` for each task of a batch, in order, in one process; ``timeout`` applies to each task.
+
+    Detectors whose class declares ``fit_many`` are fitted together first
+    (:func:`fit_together`); every task is then scored (and, for the others,
+    fitted) on its own, so its record, timing and failure are its own.
+    """
+    for name in {t.detector.name for t in tasks}:  # imports, untimed: each task's clock covers its own work
+        try:
+            registry.get_detector_class(name)
+        except Exception:  # noqa: S112 - each of its tasks fails on it, with its own record (execute)
+            continue
+    fitted = fit_together(tasks, timeout)
+    return [execute(t, timeout, per_series, fitted=fitted.get(i)) for i, t in enumerate(tasks)]
 
 
 def store_result(store: RunStore, task: Task, record: TaskRecord, scores: np.ndarray | None) -> TaskRecord:
@@ -329,109 +423,3 @@ def is_done(store: RunStore, task: Task, *, retry_failed: bool = True) -> TaskRe
     if prev.ok:  # a score file replaced or edited since (sha256 differs) is recomputed
         return prev if store.scores_intact(task.slot, prev) else None
     return None if retry_failed else prev
-
-
-def run_tasks(
-    store: RunStore,
-    tasks: list[Task],
-    executor: Executor | None = None,
-    *,
-    on_done: Callable[[Task, TaskRecord], None] | None = None,
-    in_flight: int = 4,
-    timeout: float | None = None,
-    force: bool = False,
-    retry_failed: bool = False,
-    fail_fast: bool = False,
-) -> list[TaskRecord]:
-    """Run every task not already done in ``store`` on ``executor``; store each result as it comes; return all.
-
-    ``executor`` is any :class:`concurrent.futures.Executor` (local processes,
-    a Dask client's executor, ...); ``None`` runs the tasks one by one in this
-    process. At most ``in_flight`` tasks are submitted ahead, so an interrupt
-    leaves little queued work and progress stays live. ``on_done(task,
-    record)`` is called as each task finishes. ``force`` recomputes every
-    task; ``retry_failed`` reruns the ones recorded as failed (otherwise a
-    failure is final for its key). On Ctrl-C, the queued tasks are dropped and
-    the running ones finish and are saved (a second Ctrl-C stops them).
-    """
-    records: dict[int, TaskRecord] = {}
-    todo: list[int] = []
-    for i, t in enumerate(tasks):
-        prev = None if force else is_done(store, t, retry_failed=retry_failed)
-        if prev is not None:
-            records[i] = prev
-        else:
-            todo.append(i)
-
-    def finished(i: int, record: TaskRecord, scores: np.ndarray | None) -> None:
-        record = store_result(store, tasks[i], record, scores)
-        records[i] = record
-        if on_done:
-            on_done(tasks[i], record)
-        if fail_fast and not record.ok:
-            raise FailFastError(f"--fail-fast: {tasks[i].label} failed: {record.error}")
-
-    if executor is None:
-        for i in todo:
-            finished(i, *execute(tasks[i], timeout))
-        return [records[i] for i in range(len(tasks))]
-
-    own_timeout = timeout if not getattr(executor, "enforces_timeout", False) else None
-    pending: dict[Future[Any], tuple[int, float]] = {}
-    queue: Iterator[int] = iter(todo)
-
-    def fill() -> None:
-        while len(pending) < max(1, in_flight):
-            i = next(queue, None)
-            if i is None:
-                return
-            pending[executor.submit(execute, tasks[i])] = (i, time.monotonic())
-
-    def collect(fut: Future[Any], i: int) -> None:
-        try:
-            record, scores = fut.result()
-        except PoolBroken:
-            raise  # the environment, not the task: nothing is recorded, the run stops with the reason
-        except (TaskTimeout, WorkerDied) as exc:
-            record, scores = failed_record(tasks[i], exc, "timeout" if isinstance(exc, TaskTimeout) else "crash"), None
-        except Exception as exc:  # the executor lost the task (a remote worker died, ...)
-            record, scores = failed_record(tasks[i], exc, "crash", traceback.format_exc()), None
-        finished(i, record, scores)
-
-    try:
-        fill()
-        while pending:
-            done, _ = wait(list(pending), timeout=5.0 if own_timeout else None, return_when=FIRST_COMPLETED)
-            for fut in done:
-                i, _ = pending.pop(fut)
-                collect(fut, i)
-            if own_timeout:
-                now = time.monotonic()
-                for fut, (i, started) in list(pending.items()):
-                    if now - started > own_timeout:  # from submission: at most a worker's worth are submitted
-                        fut.cancel()
-                        pending.pop(fut)
-                        exc = TaskTimeout(f"timed out after {own_timeout:g} s (--task-timeout)")
-                        finished(i, failed_record(tasks[i], exc, "timeout"), None)
-            fill()
-    except KeyboardInterrupt:
-        running = [f for f in pending if not f.cancel()]
-        if running:
-            print(
-                f"interrupted: waiting for {len(running)} running task(s) to finish and be saved "
-                "(Ctrl-C again to stop them now)",
-                file=sys.stderr,
-                flush=True,
-            )
-            try:
-                for fut in running:
-                    wait([fut])
-                    collect(fut, pending[fut][0])
-            except KeyboardInterrupt:
-                pass
-        raise
-    except BaseException:
-        for fut in pending:
-            fut.cancel()
-        raise
-    return [records[i] for i in range(len(tasks))]

@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bench_runner.py overhead            # 200 tiny series with the null detector
     python benchmarks/bench_runner.py nab [--detector lstm,iforest,zscore]
+    python benchmarks/bench_runner.py scale [--series-count 1000] [--length 500] [--jobs 2]
 
 ``overhead`` runs ``bench run --detector null --metrics alarms`` on 200
 series of 200 points (yahoo-synth) in this process (``--jobs 0``), on 1 and 2 worker processes and on a
@@ -12,7 +13,15 @@ the time per task. ``nab`` runs the full NAB corpus with the given detectors
 on the same three backends. Each configuration runs in a fresh interpreter
 (``python -m bench``), as a user would, with a fresh results folder; the
 times exclude nothing (start-up, loading, evaluation included), and the
-overhead is (wall - the same run's time with no tasks) / tasks. Not a test.
+overhead is (wall - the same run's time with no tasks) / tasks.
+
+``scale`` is issue 19's per-task target: ``null`` on ``--series-count``
+series of ``--length`` points (yahoo-synth) with the default metrics, in this
+process and on ``--jobs`` worker processes, end to end (planning, dispatch,
+storing, evaluating; ``--plots none``, so the report is the HTML page alone).
+Per task = (wall - the one-series run's wall) / tasks; the CPU column is the
+same difference in CPU seconds of the run and its workers (less sensitive than
+wall time to other work on the machine). Not a test.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -51,9 +61,14 @@ def task_seconds(out: Path) -> tuple[int, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("overhead", "nab"))
+    parser.add_argument("what", choices=("overhead", "nab", "scale"))
     parser.add_argument("--detector", default="lstm,iforest,zscore")
+    parser.add_argument("--series-count", type=int, default=1000, help="scale: series (default 1000)")
+    parser.add_argument("--length", type=int, default=500, help="scale: points per series (default 500)")
+    parser.add_argument("--jobs", type=int, default=2, help="scale: worker processes (default 2)")
     args = parser.parse_args()
+    if args.what == "scale":
+        return scale(args.series_count, args.length, args.jobs)
     if args.what == "nab" and not os.environ.get("BENCH_NAB_SOURCE"):
         shared = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "nab"
         if shared.exists():
@@ -79,6 +94,37 @@ def main() -> int:
             n, busy = task_seconds(out)
             per_task = (wall - one) / n * 1000
             print(f"{name:28s} {wall:8.1f} {n:6d} {busy:8.1f} {per_task:12.1f}")
+    return 0
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of the finished child processes (and the workers they waited for) so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def scale(n_series: int, length: int, jobs: int) -> int:
+    """Per-task cost of ``null`` (default metrics) on ``n_series`` x ``length``, in this process and on workers."""
+    run = ["--detector", "null", "--no-baselines", "--dataset", "yahoo-synth", "-q", "--plots", "none"]
+    run += ["--param", f"yahoo-synth.n_series={n_series}", "--param", f"yahoo-synth.length={length}"]
+    base = [sys.executable, "-m", "bench", "run", *run]
+    with tempfile.TemporaryDirectory() as tmp:
+        cpu0 = cpu_seconds()
+        one = timed([*base, "--series", "synth_000", "--out", str(Path(tmp) / "one"), "--jobs", "0"])
+        one_cpu = cpu_seconds() - cpu0
+        print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start (other work shares them)")
+        print(f"{n_series} series x {length} points, null, default metrics; fixed cost (one series): {one:.1f} s")
+        print(
+            f"{'where':24s} {'wall s':>8s} {'tasks':>6s} {'detector s':>11s} {'ms per task':>12s} {'CPU ms/task':>12s}"
+        )
+        for name, flags in {"this process": ["--jobs", "0"], f"{jobs} worker processes": ["--jobs", str(jobs)]}.items():
+            out = Path(tmp) / name.replace(" ", "_")
+            cpu0 = cpu_seconds()
+            wall = timed([*base, *flags, "--out", str(out)])
+            cpu = cpu_seconds() - cpu0 - one_cpu
+            n, busy = task_seconds(out)
+            print(f"{name:24s} {wall:8.1f} {n:6d} {busy:11.2f} {(wall - one) / n * 1000:12.1f} {cpu / n * 1000:12.1f}")
+        print(f"load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 
 

@@ -21,6 +21,10 @@ DEFAULT_WINDOW = 100
 """TSB-AD's ``get_metrics(..., slidingWindow=100)`` default buffer length."""
 
 
+CHUNK_ENTRIES = 4_000_000
+"""Buffer lengths are computed together in chunks of about this many (length, tail point) entries."""
+
+
 class VUS(NamedTuple):
     roc: float
     pr: float
@@ -114,36 +118,57 @@ def vus(
     item_pos, item_k0 = item_pos[order], item_k0[order]
     last = ends - 1  # inclusive event ends
 
-    roc = np.empty(window + 1)
-    pr = np.empty(window + 1)
-    for w in range(window + 1):
-        h = w // 2
-        m = int(np.searchsorted(pair_d, h, side="right"))
-        ext = np.zeros(tail_x.size)
-        if m:
-            ext = np.minimum(
-                np.bincount(pair_slot[:m], weights=np.sqrt(1.0 - pair_d[:m] / w), minlength=tail_x.size), 1.0
-            )
-        tail_tp = by_threshold(tail_k0, ext)
+    def areas(ws: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The ROC and PR areas for the buffer lengths ``ws``, one row each (the rows do not interact)."""
+        n_w = ws.size
+        hs = ws // 2
+        m = np.searchsorted(pair_d, hs, side="right")  # tail pairs within each row's buffer
+        row = np.repeat(np.arange(n_w), m)  # row of each (buffer length, tail pair) entry
+        pos = np.arange(row.size) - np.repeat(np.cumsum(m) - m, m)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            weight = np.sqrt(1.0 - pair_d[pos] / ws[row])
+        ext = np.minimum(
+            np.bincount(row * tail_x.size + pair_slot[pos], weights=weight, minlength=n_w * tail_x.size), 1.0
+        )
+        width = n_thresholds + 1
+        flat = (np.arange(n_w)[:, None] * width + tail_k0[None, :]).ravel()
+        tail_tp = np.cumsum(
+            np.bincount(flat, weights=ext, minlength=n_w * width).reshape(n_w, width), axis=1, dtype=np.float64
+        )[:, :n_thresholds]
         # widened segments: events merged when their buffers overlap (the reference's new_sequence)
-        split = np.flatnonzero(last[:-1] + h < starts[1:] - h)
-        seg_first = np.concatenate(([0], split + 1))
-        seg_last = np.concatenate((split, [starts.size - 1]))
-        seg_a = np.maximum(starts[seg_first] - h, 0)
-        seg_b = np.minimum(last[seg_last] + h, n - 1)
+        split = last[None, :-1] + hs[:, None] < starts[None, 1:] - hs[:, None]
+        new_seg = np.concatenate((np.ones((n_w, 1), bool), split), axis=1)  # an event that opens a segment
+        seg_w, seg_first = np.nonzero(new_seg)
+        closes = np.concatenate((split, np.ones((n_w, 1), bool)), axis=1)  # an event that closes one
+        _, seg_last = np.nonzero(closes)
+        seg_a = np.maximum(starts[seg_first] - hs[seg_w], 0)
+        seg_b = np.minimum(last[seg_last] + hs[seg_w], n - 1)
         lo = np.searchsorted(item_pos, seg_a, side="left")
         hi = np.searchsorted(item_pos, seg_b, side="right")
-        touched = by_threshold(_segment_min(item_k0, lo, hi))
+        seg_k0 = _segment_min(item_k0, lo, hi)
+        touched = np.cumsum(
+            np.bincount(seg_w * width + seg_k0, minlength=n_w * width).reshape(n_w, width), axis=1, dtype=np.float64
+        )[:, :n_thresholds]
+        n_seg = new_seg.sum(axis=1)[:, None]
         tp = tp_events + tail_tp
         p_new = (n_pos + n_pos + tail_tp) / 2
         with np.errstate(divide="ignore", invalid="ignore"):
-            tpr = np.minimum(tp / p_new, 1.0) * touched / seg_a.size
+            tpr = np.minimum(tp / p_new, 1.0) * touched / n_seg
             fpr = (n_pred - tp) / (n - p_new)
         precision = tp / n_pred
-        tpr_full = np.concatenate(([0.0], tpr, [1.0]))
-        fpr_full = np.concatenate(([0.0], fpr, [1.0]))
-        roc[w] = np.sum(np.diff(fpr_full) * (tpr_full[1:] + tpr_full[:-1]) / 2)
-        pr[w] = np.sum(np.diff(tpr_full[:-1]) * precision)
+        zeros, ones = np.zeros((n_w, 1)), np.ones((n_w, 1))
+        tpr_full = np.concatenate((zeros, tpr, ones), axis=1)
+        fpr_full = np.concatenate((zeros, fpr, ones), axis=1)
+        roc = np.sum(np.diff(fpr_full, axis=1) * (tpr_full[:, 1:] + tpr_full[:, :-1]) / 2, axis=1)
+        pr = np.sum(np.diff(tpr_full[:, :-1], axis=1) * precision, axis=1)
+        return roc, pr
+
+    # many buffer lengths at once, as rows (each row's numbers as a loop over lengths would give them), in
+    # chunks that keep the (length, tail point) arrays to a few million entries on series with many events
+    step = max(1, CHUNK_ENTRIES // max(1, pair_d.size))
+    parts = [areas(np.arange(w0, min(w0 + step, window + 1))) for w0 in range(0, window + 1, step)]
+    roc = np.concatenate([r for r, _ in parts])
+    pr = np.concatenate([q for _, q in parts])
     return VUS(float(roc.mean()), float(pr.mean()))
 
 
