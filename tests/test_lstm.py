@@ -115,7 +115,7 @@ def test_the_lstm_reads_only_its_last_lstm_window_points_and_the_highway_all() -
 
 def test_lstm_window_is_capped_at_the_window_and_the_old_model_is_one_setting_away() -> None:
     x, _ = sine_with_spikes()
-    det = LSTMDetector(**SMALL).fit(x[:300])  # default lstm_window=25 > window_size=10
+    det = LSTMDetector(**SMALL, lstm_window=25).fit(x[:300])  # lstm_window=25 > window_size=10
     assert det.model_.lstm_window == 10 and det.model_.highway is not None
     old = LSTMDetector(**SMALL, lstm_window=None, highway=False).fit(x[:300])
     assert old.model_.lstm_window == 10 and old.model_.highway is None
