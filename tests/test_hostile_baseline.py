@@ -181,10 +181,19 @@ def test_17_4_check_refuses_a_baseline_of_other_data(runs: dict[str, Path], tmp_
     assert "Different code versions (what check tests" in out and "row zscore 0000000000000000 vs" in out
 
 
-def test_17_4_committed_baselines_have_no_provenance_and_still_read() -> None:
-    for path in sorted((Path(__file__).resolve().parent.parent / "baselines").glob("*.json")):
+def test_17_4_committed_baselines_of_the_first_format_have_no_provenance_and_still_read() -> None:
+    # yahoo-synth-lstm.json was saved again in format 3 when issue 19 changed the lstm defaults; the others
+    # are still of format 1 (no provenance), which must keep reading
+    paths = sorted((Path(__file__).resolve().parent.parent / "baselines").glob("*.json"))
+    old = [p for p in paths if json.loads(p.read_text())["format"] == 1]
+    assert old, "no committed baseline of format 1 left: keep a fixture of that format for this test"
+    for path in paths:
         b = read_baseline(path)
-        assert b.provenance.data is None and b.provenance.rows is None and b.provenance.threshold is not None
+        assert b.provenance.threshold is not None
+        if path in old:
+            assert b.provenance.data is None and b.provenance.rows is None
+        else:
+            assert b.provenance.data and b.provenance.rows
 
 
 # --------------------------------------------------------------------------- 17.7 / 17.12 tampered files
